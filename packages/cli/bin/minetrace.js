@@ -1,0 +1,8 @@
+#!/usr/bin/env node
+// The CLI runs the TypeScript sources directly through tsx's loader, so that
+// `npm ci && npm start` needs no build step between a clone and a running node.
+import { register } from 'tsx/esm/api';
+
+register();
+const { main } = await import('../src/main.ts');
+await main(process.argv);

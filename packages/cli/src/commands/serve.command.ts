@@ -1,0 +1,303 @@
+import { rm } from 'node:fs/promises';
+import path from 'node:path';
+import { type ApiServer, createApiServer, type NodeStatusProvider } from '@minetrace/api';
+import {
+  DEMO_POOLS,
+  type DevnetNode,
+  type GroundTruth,
+  runScenario,
+  startDevnetNode,
+} from '@minetrace/devnet';
+import { BitcoindRpcClient, createLinearSync, type LinearSync } from '@minetrace/indexer';
+import { NonRetryableError } from '@minetrace/shared';
+import { type Config, loadConfig } from '@minetrace/shared/config';
+import {
+  assertSchemaCurrent,
+  type Db,
+  describeDb,
+  migrateToLatest,
+  openDb,
+  openPglite,
+} from '@minetrace/shared/db';
+import { createLogger, type Logger } from '@minetrace/shared/log';
+import { loadPools } from '@minetrace/shared/pools';
+import type { Command } from 'commander';
+import { sql } from 'kysely';
+
+/** How often the demo node mines a block after the scenario, so that `start` shows following. */
+const DEMO_BLOCK_INTERVAL_MS = 5000;
+/** The demo's follower reacts to the in-process node's blocks at once; this is only the fallback. */
+const DEMO_POLL_INTERVAL_MS = 1000;
+
+/** `start`, `migrate`, `index`, `api`: the commands that run minetrace's services. */
+export function registerServe(program: Command): void {
+  program
+    .command('start')
+    .description(
+      'index and serve in one process: with BITCOIND_RPC_URL unset, a built-in regtest node with the demo scenario',
+    )
+    .action(() => runStart(loadConfig()));
+  program
+    .command('migrate')
+    .description('apply pending database migrations (DATABASE_URL, or the embedded database)')
+    .action(() => runMigrate(loadConfig()));
+  program
+    .command('index')
+    .description('follow the node at BITCOIND_RPC_URL into the database')
+    .action(() => runIndex(loadConfig()));
+  program
+    .command('api')
+    .description('serve the API on API_HOST:API_PORT from the database')
+    .action(() => runApi(loadConfig()));
+}
+
+function say(line: string): void {
+  process.stdout.write(`minetrace: ${line}\n`);
+}
+
+/** Resolves on the first SIGINT or SIGTERM; a second one exits at once. */
+function waitForShutdown(): { signal: AbortSignal; stopped: Promise<string> } {
+  const controller = new AbortController();
+  const stopped = new Promise<string>((resolve) => {
+    const onSignal = (name: string) => {
+      if (controller.signal.aborted) process.exit(130);
+      controller.abort();
+      resolve(name);
+    };
+    process.on('SIGINT', () => onSignal('SIGINT'));
+    process.on('SIGTERM', () => onSignal('SIGTERM'));
+  });
+  return { signal: controller.signal, stopped };
+}
+
+/**
+ * Opens the configured database ready for use. The embedded database is migrated here (nobody else
+ * would); Postgres must have been migrated with `minetrace migrate`, so that a deploy upgrades its
+ * schema once, on purpose, and not from whichever process starts first.
+ */
+async function openReadyDb(config: Config): Promise<Db> {
+  const db = openDb(config);
+  try {
+    if (config.DATABASE_URL === undefined) await migrateToLatest(db);
+    else await assertSchemaCurrent(db);
+  } catch (err) {
+    await db.destroy();
+    throw err;
+  }
+  return db;
+}
+
+async function runMigrate(config: Config): Promise<void> {
+  const where = describeDb(config);
+  const db = openDb(config);
+  try {
+    const applied = await migrateToLatest(db);
+    say(
+      applied.length === 0
+        ? `${where.kind} at ${where.location} is up to date`
+        : `applied ${applied.length} migration(s) to ${where.kind} at ${where.location}: ${applied.join(', ')}`,
+    );
+  } finally {
+    await db.destroy();
+  }
+}
+
+function rpcFromConfig(config: Config): BitcoindRpcClient {
+  if (config.BITCOIND_RPC_URL === undefined) {
+    throw new NonRetryableError(
+      'BITCOIND_RPC_URL is not set (or run `minetrace start` for the built-in demo node)',
+    );
+  }
+  return new BitcoindRpcClient({
+    url: config.BITCOIND_RPC_URL,
+    cookieFile: config.BITCOIND_RPC_COOKIE,
+    restUrl: config.BITCOIND_REST_URL,
+  });
+}
+
+async function runIndex(config: Config): Promise<void> {
+  const logger = createLogger({ level: config.LOG_LEVEL });
+  const rpc = rpcFromConfig(config);
+  const db = await openReadyDb(config);
+  const { signal, stopped } = waitForShutdown();
+  try {
+    const sync = createLinearSync({
+      db,
+      rpc,
+      pools: loadPools({ extraFiles: config.MINETRACE_POOLS }),
+      logger,
+      pollIntervalMs: config.POLL_INTERVAL_MS,
+    });
+    const prepared = await sync.prepare();
+    say(`following ${prepared.chain} at ${new URL(config.BITCOIND_RPC_URL!).host}; Ctrl-C stops`);
+    const running = sync.run(signal);
+    await Promise.race([running, stopped]);
+    // Once aborted the follower stops at the next block boundary; wait for it before closing the db.
+    await running;
+  } finally {
+    await db.destroy();
+  }
+}
+
+async function runApi(config: Config): Promise<void> {
+  const logger = createLogger({ level: config.LOG_LEVEL });
+  const db = await openReadyDb(config);
+  const { stopped } = waitForShutdown();
+  let api: ApiServer | undefined;
+  try {
+    const rpc = config.BITCOIND_RPC_URL === undefined ? undefined : rpcFromConfig(config);
+    api = createApiServer({ db, config, logger, nodeStatus: rpc && cachedNodeStatus(rpc) });
+    const url = await api.listen();
+    say(`API listening on ${url} (GET /health)`);
+    await stopped;
+  } finally {
+    await api?.close();
+    await db.destroy();
+  }
+}
+
+/** Asks the node for its height at most every 2 s; null while it cannot be reached. */
+function cachedNodeStatus(rpc: BitcoindRpcClient): NodeStatusProvider {
+  let cached: { at: number; value: { height: number } | null } | undefined;
+  return async () => {
+    if (cached !== undefined && Date.now() - cached.at < 2000) return cached.value;
+    const value = await rpc.getBlockchainInfo().then(
+      (info) => ({ height: info.blocks }),
+      () => null,
+    );
+    cached = { at: Date.now(), value };
+    return value;
+  };
+}
+
+/**
+ * `minetrace start`. Without BITCOIND_RPC_URL it runs the demo: a regtest node in this process
+ * with the demo scenario, indexed into an embedded database under `MINETRACE_DATA_DIR/demo` that
+ * is rebuilt at every start (the node's chain is new each time, so yesterday's rows would belong
+ * to another chain). It never touches `MINETRACE_DATA_DIR/pglite`, the embedded database of a
+ * real node. With BITCOIND_RPC_URL set it follows that node into the configured database.
+ */
+async function runStart(config: Config): Promise<void> {
+  const logger = createLogger({ level: config.LOG_LEVEL });
+  const demo = config.BITCOIND_RPC_URL === undefined;
+  if (demo && config.DATABASE_URL !== undefined) {
+    throw new NonRetryableError(
+      'the demo (BITCOIND_RPC_URL unset) indexes a new chain at every start into its own embedded database; ' +
+        'unset DATABASE_URL, or set BITCOIND_RPC_URL to index a real node into it',
+    );
+  }
+  const { signal, stopped } = waitForShutdown();
+  let node: DevnetNode | undefined;
+  let db: Db | undefined;
+  let api: ApiServer | undefined;
+  let miner: NodeJS.Timeout | undefined;
+  let unsubscribe: (() => void) | undefined;
+  let truth: GroundTruth | undefined;
+  try {
+    let rpc: BitcoindRpcClient;
+    if (demo) {
+      const started = performance.now();
+      node = await startDevnetNode({ zmqEndpoint: null });
+      truth = runScenario('demo', node.chain);
+      say(
+        `demo node (regtest) at ${new URL(node.rpcUrl).host}: scenario '${truth.scenario}' built ` +
+          `${truth.tip.height} blocks in ${seconds(started)}`,
+      );
+      rpc = new BitcoindRpcClient({ url: node.rpcUrl, restUrl: node.restUrl });
+      const dir = path.resolve(config.MINETRACE_DATA_DIR, 'demo');
+      await rm(dir, { recursive: true, force: true });
+      db = openPglite(dir);
+      await migrateToLatest(db);
+    } else {
+      rpc = rpcFromConfig(config);
+      db = await openReadyDb(config);
+    }
+
+    const pools = loadPools({ extraFiles: config.MINETRACE_POOLS });
+    const sync: LinearSync = createLinearSync({
+      db,
+      rpc,
+      pools,
+      logger,
+      pollIntervalMs: demo ? DEMO_POLL_INTERVAL_MS : config.POLL_INTERVAL_MS,
+    });
+    const prepared = await sync.prepare();
+    api = createApiServer({
+      db,
+      config,
+      logger,
+      nodeStatus: () => {
+        const { nodeHeight } = sync.status();
+        return nodeHeight === null ? null : { height: nodeHeight };
+      },
+    });
+    // A real node may be days of blocks ahead: serve /health during the catch-up. The demo's URL is
+    // printed once the demo chain is indexed, so that whoever opens it sees the whole demo.
+    if (!demo) say(`API listening on ${await api.listen()} (GET /health)`);
+    const started = performance.now();
+    const round = await sync.syncToTip(signal);
+    if (signal.aborted) return;
+    say(
+      `indexed ${round.applied} blocks and ${round.txs} transactions of ${prepared.chain} in ${seconds(started)}; ` +
+        `tip ${round.tipHeight ?? 'none'}`,
+    );
+    say(`pools: ${await describePools(db)}`);
+
+    if (demo) say(`API listening on ${await api.listen()} (GET /health)`);
+
+    if (node !== undefined && truth !== undefined) {
+      unsubscribe = node.chain.subscribe((event) => {
+        if (event.type === 'connect') sync.poke();
+      });
+      miner = startDemoMiner(node, truth, logger);
+      say(`the demo node mines a block every ${DEMO_BLOCK_INTERVAL_MS / 1000} s; Ctrl-C stops`);
+    } else {
+      say('following the node; Ctrl-C stops');
+    }
+    const running = sync.run(signal);
+    const name = await Promise.race([running.then(() => 'stop'), stopped]);
+    say(`${name}: shutting down`);
+    await running;
+  } finally {
+    if (miner !== undefined) clearInterval(miner);
+    unsubscribe?.();
+    await api?.close();
+    await db?.destroy();
+    await node?.stop();
+  }
+}
+
+/**
+ * Mines on a timer, rotating the demo's pools (tag and payout address as the scenario used them) so
+ * that new blocks are attributed as the scenario's were.
+ */
+function startDemoMiner(node: DevnetNode, truth: GroundTruth, logger: Logger): NodeJS.Timeout {
+  const anyAddress = truth.entities.find((entity) => entity.addresses.length > 0)?.addresses[0];
+  if (anyAddress === undefined) throw new NonRetryableError('the demo scenario has no addresses to mine to');
+  const payTo = (pool: (typeof DEMO_POOLS)[number]) =>
+    truth.entities.find(
+      (entity) => entity.kind === 'pool' && (entity.name === pool.slug || entity.name === pool.name),
+    )?.addresses[0] ?? anyAddress;
+  let turn = 0;
+  return setInterval(() => {
+    const pool = DEMO_POOLS[turn % DEMO_POOLS.length]!;
+    turn += 1;
+    try {
+      node.chain.mine({ coinbaseOutputs: payTo(pool), coinbaseTag: pool.tag });
+    } catch (err) {
+      logger.warn({ err }, 'the demo node could not mine');
+    }
+  }, DEMO_BLOCK_INTERVAL_MS);
+}
+
+async function describePools(db: Db): Promise<string> {
+  const rows = await sql<{ name: string | null; blocks: bigint }>`
+    SELECT p.name, count(*) AS blocks FROM blocks b LEFT JOIN pools p ON p.id = b.pool_id
+    GROUP BY p.name ORDER BY count(*) DESC, p.name`.execute(db);
+  if (rows.rows.length === 0) return 'no blocks';
+  return rows.rows.map((row) => `${row.name ?? 'unknown'} ${row.blocks}`).join(', ');
+}
+
+function seconds(since: number): string {
+  return `${((performance.now() - since) / 1000).toFixed(1)} s`;
+}

@@ -1,0 +1,31 @@
+import { BaseError, EXIT_RETRYABLE, RetryableError } from '@minetrace/shared';
+import { Command } from 'commander';
+import { registerDecode } from './commands/decode.command.js';
+import { registerDevnet } from './commands/devnet.command.js';
+import { registerPools } from './commands/pools.command.js';
+import { registerServe } from './commands/serve.command.js';
+
+/** Builds the `minetrace` program; every subcommand lives in its own `commands/*.command.ts`. */
+export function createProgram(): Command {
+  const program = new Command('minetrace')
+    .description('Bitcoin indexer and investigation API: mining income, payouts, clusters and fund flows')
+    .showHelpAfterError();
+  registerDecode(program);
+  registerPools(program);
+  registerDevnet(program);
+  registerServe(program);
+  return program;
+}
+
+export async function main(argv: string[]): Promise<void> {
+  try {
+    await createProgram().parseAsync(argv);
+  } catch (err) {
+    if (err instanceof BaseError) {
+      process.stderr.write(`minetrace: ${err.message}\n`);
+      process.exitCode = err instanceof RetryableError ? EXIT_RETRYABLE : 1;
+      return;
+    }
+    throw err;
+  }
+}

@@ -1,0 +1,12 @@
+export {
+  type DecodeTxidsOptions,
+  decodeBlock,
+  decodeBlockTxids,
+  decodeTransaction,
+} from './block-decoder.js';
+export { coinbaseHeight, coinbaseTag, witnessCommitment } from './coinbase.js';
+export { DecodeError } from './decode-error.js';
+export { networkFromChain, UnknownChainError } from './network.js';
+export { addressForScript, classifyScript, type ScriptInfo, scriptType } from './script.js';
+export { hash160, sha256d } from './sha256.js';
+export * from './types.js';

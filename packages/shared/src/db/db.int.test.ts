@@ -1,0 +1,90 @@
+import { sql } from 'kysely';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { assertSchemaCurrent, migrateToLatest } from './db.js';
+import { SchemaOutdatedError } from './db-errors.js';
+import { migrations } from './migrations/index.js';
+import { createTestDatabase, type TestDatabase } from './testing.js';
+
+// One database per kind for the whole file: creating a PGlite instance costs seconds.
+describe.each(['postgres', 'pglite'] as const)('database on %s', (kind) => {
+  let test: TestDatabase;
+  beforeAll(async () => {
+    test = await createTestDatabase(kind);
+  });
+  afterAll(async () => {
+    await test?.close();
+  });
+
+  it('migrates up from empty and creates every table of the data model', async () => {
+    const tables = await sql<{ table_name: string }>`
+      SELECT table_name FROM information_schema.tables WHERE table_schema = 'public' ORDER BY table_name`.execute(
+      test.db,
+    );
+    expect(tables.rows.map((row) => row.table_name)).toEqual(
+      expect.arrayContaining([
+        'addresses',
+        'blocks',
+        'chain_state',
+        'outputs',
+        'pool_addresses',
+        'pool_tags',
+        'pools',
+        'txs',
+      ]),
+    );
+    await expect(assertSchemaCurrent(test.db)).resolves.toBeUndefined();
+    // Running again applies nothing: migrations are recorded.
+    expect(await migrateToLatest(test.db)).toEqual([]);
+  });
+
+  it('reads int8 as bigint beyond 2^53 and bytea as Buffer', async () => {
+    const big = 2n ** 62n + 3n;
+    await test.db
+      .insertInto('txs')
+      .values({
+        id: big,
+        txid: Buffer.alloc(32, 0xab),
+        height: 1,
+        idx: 0,
+        is_coinbase: true,
+        fee: big,
+        size: 1,
+        vsize: 1,
+        weight: 4,
+        version: 2,
+        locktime: 0xffffffff,
+        input_count: 1,
+        output_count: 1,
+      })
+      .execute();
+    const row = await test.db.selectFrom('txs').selectAll().executeTakeFirstOrThrow();
+    expect(row.id).toBe(big);
+    expect(row.fee).toBe(big);
+    expect(row.locktime).toBe(0xffffffffn);
+    expect(Buffer.isBuffer(row.txid)).toBe(true);
+    expect(row.txid.equals(Buffer.alloc(32, 0xab))).toBe(true);
+  });
+
+  it('keeps chain_state to one row', async () => {
+    await test.db.insertInto('chain_state').values({ network: 'regtest' }).execute();
+    await expect(
+      sql`INSERT INTO chain_state (id, network) VALUES (false, 'main')`.execute(test.db),
+    ).rejects.toThrow();
+    await expect(test.db.insertInto('chain_state').values({ network: 'main' }).execute()).rejects.toThrow();
+  });
+
+  // Last: it leaves the migration table behind the schema.
+  it('names a pending migration and the command that applies it', async () => {
+    await sql`DELETE FROM kysely_migration WHERE name = ${Object.keys(migrations).at(-1)!}`.execute(test.db);
+    await expect(assertSchemaCurrent(test.db)).rejects.toThrow(SchemaOutdatedError);
+    await expect(assertSchemaCurrent(test.db)).rejects.toThrow(/minetrace migrate/);
+  });
+});
+
+describe('createTestDatabase', () => {
+  it('fails with a clear message when PostgreSQL is unreachable', async () => {
+    await expect(
+      createTestDatabase('postgres', { env: { TEST_DATABASE_URL: 'postgres://postgres@127.0.0.1:1/test' } }),
+    ).rejects.toThrow(/PostgreSQL is not reachable at 127\.0\.0\.1:1.*start it with/);
+  });
+});

@@ -1,0 +1,100 @@
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
+import { PGlite, types as pgliteTypes } from '@electric-sql/pglite';
+import { Kysely, Migrator, PostgresDialect } from 'kysely';
+import { PGliteDialect } from 'kysely-pglite-dialect';
+import pg from 'pg';
+import type { Config } from '../config.js';
+import type { Database } from './database.types.js';
+import { MigrationError, SchemaOutdatedError } from './db-errors.js';
+import { migrations } from './migrations/index.js';
+
+/** minetrace's database handle: Kysely over `pg` (Postgres) or PGlite (embedded). */
+export type Db = Kysely<Database>;
+
+export type DbKind = 'postgres' | 'pglite';
+
+const INT8_OID = 20;
+const parseInt8 = (value: string) => BigInt(value);
+/** PGlite yields bytea as Uint8Array; minetrace's hashes are Buffers, as `pg` returns them. */
+const parseByteaText = (value: string) => Buffer.from(value.slice(2), 'hex');
+
+/**
+ * Opens the database named by the configuration: `DATABASE_URL` → Postgres through a `pg` pool;
+ * unset → embedded PGlite under `MINETRACE_DATA_DIR/pglite`. Both parse `int8` to `bigint`, so
+ * amounts stay bigint from the column to the domain code. Close with `db.destroy()`.
+ */
+export function openDb(config: Pick<Config, 'DATABASE_URL' | 'MINETRACE_DATA_DIR'>): Db {
+  if (config.DATABASE_URL !== undefined) return openPostgres(config.DATABASE_URL);
+  return openPglite(pgliteDir(config.MINETRACE_DATA_DIR));
+}
+
+/** Which store `openDb` picks for this configuration, and where it is (without credentials). */
+export function describeDb(config: Pick<Config, 'DATABASE_URL' | 'MINETRACE_DATA_DIR'>): {
+  kind: DbKind;
+  location: string;
+} {
+  if (config.DATABASE_URL !== undefined) {
+    const url = new URL(config.DATABASE_URL);
+    return { kind: 'postgres', location: `${url.host}${url.pathname}` };
+  }
+  return { kind: 'pglite', location: pgliteDir(config.MINETRACE_DATA_DIR) };
+}
+
+/** The embedded database's directory inside the data directory. */
+export function pgliteDir(dataDir: string): string {
+  return path.resolve(dataDir, 'pglite');
+}
+
+export function openPostgres(connectionString: string): Db {
+  const pool = new pg.Pool({
+    connectionString,
+    max: 10,
+    types: {
+      getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
+        oid === INT8_OID && format !== 'binary'
+          ? parseInt8
+          : pg.types.getTypeParser(oid, format ?? 'text')) as typeof pg.types.getTypeParser,
+    },
+  });
+  // An idle client losing its connection must not crash the process; the next query reports it.
+  pool.on('error', () => {});
+  return new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+}
+
+/** Opens PGlite in `dataDir`, or in memory when `dataDir` is undefined. */
+export function openPglite(dataDir?: string): Db {
+  if (dataDir !== undefined) mkdirSync(dataDir, { recursive: true });
+  // Options go in the single-argument form: with two arguments PGlite ignores them when dataDir is undefined.
+  const client = new PGlite({
+    ...(dataDir === undefined ? {} : { dataDir }),
+    parsers: { [pgliteTypes.INT8]: parseInt8, [pgliteTypes.BYTEA]: parseByteaText },
+  });
+  return new Kysely<Database>({ dialect: new PGliteDialect(client) });
+}
+
+function createMigrator(db: Db): Migrator {
+  return new Migrator({ db, provider: { getMigrations: async () => migrations } });
+}
+
+/** Applies every pending migration; returns the names applied (empty when already current). */
+export async function migrateToLatest(db: Db): Promise<string[]> {
+  const { error, results } = await createMigrator(db).migrateToLatest();
+  if (error !== undefined) {
+    const failed = results?.find((result) => result.status === 'Error')?.migrationName;
+    throw new MigrationError(`migration ${failed ?? '(unknown)'} failed: ${String(error)}`, { cause: error });
+  }
+  return (results ?? [])
+    .filter((result) => result.status === 'Success')
+    .map((result) => result.migrationName);
+}
+
+/** Throws `SchemaOutdatedError` when some migration has not been applied to this database. */
+export async function assertSchemaCurrent(db: Db): Promise<void> {
+  const pending = (await createMigrator(db).getMigrations()).filter((m) => m.executedAt === undefined);
+  if (pending.length > 0) {
+    throw new SchemaOutdatedError(
+      `the database schema is behind (${pending.length} pending migration(s), first ${pending[0]!.name}); run \`minetrace migrate\``,
+    );
+  }
+}

@@ -1,0 +1,14 @@
+export { getChainState } from './chain-state.repository.js';
+export type * from './database.types.js';
+export {
+  assertSchemaCurrent,
+  type Db,
+  type DbKind,
+  describeDb,
+  migrateToLatest,
+  openDb,
+  openPglite,
+  openPostgres,
+  pgliteDir,
+} from './db.js';
+export { DbUnavailableError, MigrationError, parseDbError, SchemaOutdatedError } from './db-errors.js';

@@ -1,0 +1,2 @@
+export * from './follow/index.js';
+export * from './ingest/index.js';
