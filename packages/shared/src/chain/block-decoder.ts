@@ -1,7 +1,8 @@
+import { hash } from 'node:crypto';
 import { coinbaseHeight, coinbaseTag, witnessCommitment } from './coinbase.js';
 import { DecodeError } from './decode-error.js';
 import { classifyScript, type ScriptInfo } from './script.js';
-import { sha256d, sha256dNode } from './sha256.js';
+import { sha256d, sha256dNode, sha256Tail, wordsToDisplayHash } from './sha256.js';
 import type { BlockHeaderRow, BlockRows, InputRow, Network, OutputRow, TxRow } from './types.js';
 
 /** Core's MAX_SIZE: no varint in a block or transaction may exceed it. */
@@ -133,26 +134,31 @@ function scanTx(b: Buffer, pos: number, end: number, span: TxSpan): void {
 
 let scratch = Buffer.allocUnsafe(1 << 16);
 
-/** SHA256d over the txid serialization: the whole tx, or for segwit its parts without witness. */
-function txidHash(b: Buffer, span: TxSpan): Buffer {
-  // A plain Uint8Array view: cheaper to make than a Buffer subarray, and hashing is per tx.
-  if (!span.segwit)
-    return sha256d(new Uint8Array(b.buffer, b.byteOffset + span.start, span.end - span.start));
-  const bodyLen = span.outputsEnd - span.body;
-  const len = bodyLen + 8;
-  if (scratch.length < len) scratch = Buffer.allocUnsafe(Math.max(len, scratch.length * 2));
-  b.copy(scratch, 0, span.start, span.start + 4);
-  b.copy(scratch, 4, span.body, span.outputsEnd);
-  b.copy(scratch, 4 + bodyLen, span.lock, span.end);
-  return sha256d(scratch.subarray(0, len));
-}
-
-/** Stores a hash (internal order) as 8 big-endian words at word offset `at` of `level`. */
-function putWords(hash: Buffer, level: Int32Array, at: number): void {
-  for (let i = 0; i < 8; i++) {
-    const j = 4 * i;
-    level[at + i] = (hash[j]! << 24) | (hash[j + 1]! << 16) | (hash[j + 2]! << 8) | hash[j + 3]!;
+/**
+ * The txid of the tx at `span`, as 8 big-endian words at `at` of `level` (the merkle input),
+ * returned in display order. The first SHA-256 runs natively over slices of the block (the
+ * whole tx, or for segwit its parts without witness); the second in JS (`sha256Tail`).
+ */
+function txidInto(b: Buffer, span: TxSpan, level: Int32Array, at: number): Buffer {
+  let first: Buffer;
+  if (!span.segwit) {
+    // A plain Uint8Array view: cheaper to make than a Buffer subarray, and hashing is per tx.
+    first = hash(
+      'sha256',
+      new Uint8Array(b.buffer, b.byteOffset + span.start, span.end - span.start),
+      'buffer',
+    );
+  } else {
+    const bodyLen = span.outputsEnd - span.body;
+    const len = bodyLen + 8;
+    if (scratch.length < len) scratch = Buffer.allocUnsafe(Math.max(len, scratch.length * 2));
+    b.copy(scratch, 0, span.start, span.start + 4);
+    b.copy(scratch, 4, span.body, span.outputsEnd);
+    b.copy(scratch, 4 + bodyLen, span.lock, span.end);
+    first = hash('sha256', scratch.subarray(0, len), 'buffer');
   }
+  sha256Tail(first, level, at);
+  return wordsToDisplayHash(level, at);
 }
 
 /**
@@ -248,9 +254,7 @@ export function decodeBlockTxids(bytes: Uint8Array, options: DecodeTxidsOptions 
   for (let i = 0; i < count; i++) {
     scanTx(b, pos, end, span);
     if (i === 0) checkCoinbase(b, span);
-    const h = txidHash(b, span);
-    putWords(h, level, 8 * i);
-    txids[i] = h.reverse();
+    txids[i] = txidInto(b, span, level, 8 * i);
     pos = span.end;
   }
   if (pos !== end) throw new DecodeError(`${end - pos} trailing bytes after the last transaction`, pos);
@@ -350,9 +354,7 @@ export function decodeBlock(bytes: Uint8Array, network: Network): BlockRows {
   for (let i = 0; i < count; i++) {
     scanTx(b, pos, end, span);
     if (i === 0) checkCoinbase(b, span);
-    const h = txidHash(b, span);
-    putWords(h, level, 8 * i);
-    const tx = buildTx(b, span, i, i === 0, network, cache, h.reverse());
+    const tx = buildTx(b, span, i, i === 0, network, cache, txidInto(b, span, level, 8 * i));
     txs[i] = tx;
     weight += tx.weight;
     pos = span.end;
@@ -400,5 +402,5 @@ export function decodeTransaction(bytes: Uint8Array, network: Network): TxRow {
     throw new DecodeError(`${b.length - span.end} trailing bytes after the transaction`, span.end);
   }
   const isCoinbase = b[span.body] === 1 && isNullPrevout(b, span.body + 1);
-  return buildTx(b, span, 0, isCoinbase, network, new Map(), txidHash(b, span).reverse());
+  return buildTx(b, span, 0, isCoinbase, network, new Map(), txidInto(b, span, new Int32Array(8), 0));
 }

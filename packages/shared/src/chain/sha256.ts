@@ -119,6 +119,33 @@ export function sha256dNode(src: Int32Array, left: number, right: number, dst: I
   for (let i = 0; i < 8; i++) dst[at + i] = STATE[i]!;
 }
 
+/**
+ * The second round of a SHA256d whose first round `first` (32 bytes) was computed natively:
+ * one compression with fixed padding, in JS, because a second `crypto.hash` call costs more
+ * in call overhead than the hashing itself. The digest goes, as 8 big-endian words, to `dst`
+ * at word offset `at`; the caller makes the txid Buffer from them (`wordsToHash`).
+ */
+export function sha256Tail(first: Uint8Array, dst: Int32Array, at: number): void {
+  for (let i = 0; i < 8; i++) {
+    const j = 4 * i;
+    W[i] = (first[j]! << 24) | (first[j + 1]! << 16) | (first[j + 2]! << 8) | first[j + 3]!;
+  }
+  W[8] = 0x80000000 | 0;
+  W.fill(0, 9, 15);
+  W[15] = 256;
+  STATE.set(IV);
+  schedule(W);
+  rounds(STATE, W);
+  for (let i = 0; i < 8; i++) dst[at + i] = STATE[i]!;
+}
+
+/** The 32-byte hash held as 8 big-endian words at `at`, in display (reversed) byte order. */
+export function wordsToDisplayHash(words: Int32Array, at: number): Buffer {
+  const out = Buffer.allocUnsafe(32);
+  for (let i = 0; i < 8; i++) out.writeInt32LE(words[at + i]!, 28 - 4 * i);
+  return out;
+}
+
 /** SHA256d of a short message (at most 55 bytes); the first 4 bytes of the digest. */
 export function sha256dChecksum(bytes: Uint8Array, start: number, end: number): number {
   const len = end - start;
