@@ -2,6 +2,7 @@ import { BaseError, EXIT_RETRYABLE, RetryableError } from '@minetrace/shared';
 import { Command } from 'commander';
 import { registerDecode } from './commands/decode.command.js';
 import { registerDevnet } from './commands/devnet.command.js';
+import { registerKeys } from './commands/keys.command.js';
 import { registerPools } from './commands/pools.command.js';
 import { registerServe } from './commands/serve.command.js';
 
@@ -14,6 +15,7 @@ export function createProgram(): Command {
   registerPools(program);
   registerDevnet(program);
   registerServe(program);
+  registerKeys(program);
   return program;
 }
 

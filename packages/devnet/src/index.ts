@@ -12,6 +12,8 @@ export { COINBASE_MATURITY, createDevnetChain } from './chain/index.js';
 export { type DevnetNode, type DevnetNodeOptions, startDevnetNode } from './devnet-node.js';
 export type { FaultSettings, Faults } from './rpc/rpc-faults.js';
 export {
+  buildMainnetLike,
+  createMainnetLikeGenerator,
   DEMO_POOLS,
   type EntityKind,
   type GroundTruth,
@@ -19,6 +21,10 @@ export {
   type GroundTruthIncome,
   type GroundTruthPayout,
   groundTruthToJson,
+  type MainnetLikeGenerator,
+  type MainnetLikeOptions,
+  type MainnetLikeScriptKind,
+  type MainnetLikeStats,
   runScenario,
   SCENARIO_NAMES,
   ScenarioError,

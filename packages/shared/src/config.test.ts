@@ -32,6 +32,14 @@ describe('loadConfig', () => {
     expect(config.POLL_INTERVAL_MS).toBe(250);
   });
 
+  it('accepts one or more ZMQ endpoints and refuses anything else', () => {
+    const endpoints = 'tcp://127.0.0.1:28332, tcp://10.0.0.2:28333';
+    expect(loadConfig({ BITCOIND_ZMQ_URL: endpoints }).BITCOIND_ZMQ_URL).toBe(endpoints);
+    expect(() => loadConfig({ BITCOIND_ZMQ_URL: 'tcp://127.0.0.1:28332,http://x' })).toThrow(
+      /BITCOIND_ZMQ_URL/,
+    );
+  });
+
   it('treats empty strings as unset', () => {
     expect(loadConfig({ DATABASE_URL: '', API_PORT: '' }).API_PORT).toBe(4000);
   });

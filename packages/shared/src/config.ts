@@ -57,12 +57,49 @@ const schema = z.object({
   BITCOIND_RPC_COOKIE: optionalString,
   /** bitcoind REST base URL (`-rest=1`), e.g. `http://127.0.0.1:8332`. Set: raw blocks come from REST. */
   BITCOIND_REST_URL: optionalUrl(['http:', 'https:']),
-  /** bitcoind ZMQ endpoint publishing `hashblock`/`sequence`, e.g. `tcp://127.0.0.1:28332`. Optional. */
-  BITCOIND_ZMQ_URL: optionalUrl(['tcp:', 'ipc:']),
+  /**
+   * bitcoind ZMQ endpoint(s) publishing `sequence`/`hashblock`/`rawblock`, comma-separated, e.g.
+   * `tcp://127.0.0.1:28332`. Optional: without it the follower polls every `POLL_INTERVAL_MS`.
+   */
+  BITCOIND_ZMQ_URL: z.preprocess(
+    emptyToUndefined,
+    z
+      .string()
+      .refine(
+        (value) =>
+          value.split(',').every((part) => {
+            try {
+              return ['tcp:', 'ipc:'].includes(new URL(part.trim()).protocol);
+            } catch {
+              return false;
+            }
+          }),
+        'must be one or more URLs starting with tcp:// or ipc://, separated by commas',
+      )
+      .optional(),
+  ),
   /** Port of the API server. Default 4000; 0 picks a free port; at most 65535. */
   API_PORT: integer(4000, 0, 65535),
   /** Interface the API server binds to. Default `127.0.0.1` (local only). */
   API_HOST: z.preprocess(emptyToUndefined, z.string().min(1).default('127.0.0.1')),
+  /**
+   * Redis for the API's per-key rate limits (`redis://host:6379/0`). Unset: limits are counted in
+   * the API process (per process, lost at restart).
+   */
+  REDIS_URL: optionalUrl(['redis:', 'rediss:']),
+  /**
+   * API keys: `auto` (default) requires a key as soon as one exists (`minetrace keys create`) and,
+   * while none exists, serves without keys to loopback clients only; `required` always requires one.
+   */
+  API_AUTH: z.preprocess(emptyToUndefined, z.enum(['auto', 'required']).default('auto')),
+  /** Operations one API key may run per minute. Default 600; 1 to 1000000. */
+  API_RATE_LIMIT_PER_MINUTE: integer(600, 1, 1_000_000),
+  /** Largest computed cost of one GraphQL operation (fields times page sizes). Default 10000; 10 to 10000000. */
+  API_MAX_COST: integer(10_000, 10, 10_000_000),
+  /** Deepest field nesting of one GraphQL operation. Default 12; 2 to 100. */
+  API_MAX_DEPTH: integer(12, 2, 100),
+  /** Largest `first` of a connection. Default 100; 1 to 10000. */
+  API_MAX_PAGE: integer(100, 1, 10_000),
   /** pino log level. Default `info`. */
   LOG_LEVEL: z.preprocess(
     emptyToUndefined,

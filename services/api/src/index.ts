@@ -1,1 +1,2 @@
+export * from './auth/index.js';
 export * from './http/index.js';

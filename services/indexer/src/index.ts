@@ -1,2 +1,3 @@
+export * from './cluster/index.js';
 export * from './follow/index.js';
 export * from './ingest/index.js';

@@ -8,7 +8,12 @@ import {
   runScenario,
   startDevnetNode,
 } from '@minetrace/devnet';
-import { BitcoindRpcClient, createLinearSync, type LinearSync } from '@minetrace/indexer';
+import {
+  BitcoindRpcClient,
+  type ChainFollower,
+  createChainFollower,
+  ZmqSubscriber,
+} from '@minetrace/indexer';
 import { NonRetryableError } from '@minetrace/shared';
 import { type Config, loadConfig } from '@minetrace/shared/config';
 import {
@@ -26,7 +31,7 @@ import { sql } from 'kysely';
 
 /** How often the demo node mines a block after the scenario, so that `start` shows following. */
 const DEMO_BLOCK_INTERVAL_MS = 5000;
-/** The demo's follower reacts to the in-process node's blocks at once; this is only the fallback. */
+/** The demo's follower reacts to the in-process node's ZMQ notices at once; this is only the fallback. */
 const DEMO_POLL_INTERVAL_MS = 1000;
 
 /** `start`, `migrate`, `index`, `api`: the commands that run minetrace's services. */
@@ -115,26 +120,54 @@ function rpcFromConfig(config: Config): BitcoindRpcClient {
   });
 }
 
+/** What every applied block needs from the configuration. */
+function applyOptions(config: Config): { payoutMaxHops: number; finalityDepth: number } {
+  return { payoutMaxHops: config.PAYOUT_MAX_HOPS, finalityDepth: config.FINALITY_DEPTH };
+}
+
+/** The ZMQ doorbell for BITCOIND_ZMQ_URL (comma-separated endpoints), or undefined: poll only. */
+function zmqFromConfig(urls: string | null | undefined, logger: Logger): ZmqSubscriber | undefined {
+  const endpoints = (urls ?? '')
+    .split(',')
+    .map((part) => part.trim())
+    .filter((part) => part.length > 0);
+  return endpoints.length === 0 ? undefined : new ZmqSubscriber({ endpoints, logger });
+}
+
+/**
+ * `minetrace index`: the follower alone. A node that is down or warming up is waited for (the
+ * follower retries with backoff); a node on another network, refused credentials or an outdated
+ * schema end the process with the reason.
+ */
 async function runIndex(config: Config): Promise<void> {
   const logger = createLogger({ level: config.LOG_LEVEL });
   const rpc = rpcFromConfig(config);
   const db = await openReadyDb(config);
+  const zmq = zmqFromConfig(config.BITCOIND_ZMQ_URL, logger);
   const { signal, stopped } = waitForShutdown();
   try {
-    const sync = createLinearSync({
+    const follower = createChainFollower({
       db,
       rpc,
+      zmq,
       pools: loadPools({ extraFiles: config.MINETRACE_POOLS }),
       logger,
-      pollIntervalMs: config.POLL_INTERVAL_MS,
+      config: { pollIntervalMs: config.POLL_INTERVAL_MS, apply: applyOptions(config) },
+      onEvent: (event) => {
+        if (event.type === 'state' && event.state === 'ok' && event.previous === 'starting') {
+          say(
+            `following ${follower.status().chain ?? 'the node'} at ${new URL(config.BITCOIND_RPC_URL!).host}` +
+              `${zmq === undefined ? ' (polling, no ZMQ)' : ''}; Ctrl-C stops`,
+          );
+        }
+      },
     });
-    const prepared = await sync.prepare();
-    say(`following ${prepared.chain} at ${new URL(config.BITCOIND_RPC_URL!).host}; Ctrl-C stops`);
-    const running = sync.run(signal);
+    const running = follower.run(signal);
     await Promise.race([running, stopped]);
     // Once aborted the follower stops at the next block boundary; wait for it before closing the db.
     await running;
   } finally {
+    await zmq?.close();
     await db.destroy();
   }
 }
@@ -148,12 +181,18 @@ async function runApi(config: Config): Promise<void> {
     const rpc = config.BITCOIND_RPC_URL === undefined ? undefined : rpcFromConfig(config);
     api = createApiServer({ db, config, logger, nodeStatus: rpc && cachedNodeStatus(rpc) });
     const url = await api.listen();
-    say(`API listening on ${url} (GET /health)`);
+    say(`API listening on ${url} (GraphQL at /graphql; ${await api.describeAccess()})`);
     await stopped;
   } finally {
     await api?.close();
     await db.destroy();
   }
+}
+
+/** `/health`'s view of the node: the follower's last sight of it and its state (`ok`, `node-down`, …). */
+function followerNodeStatus(follower: ChainFollower): { height: number | null; state: string } {
+  const { nodeHeight, state } = follower.status();
+  return { height: nodeHeight, state };
 }
 
 /** Asks the node for its height at most every 2 s; null while it cannot be reached. */
@@ -191,13 +230,13 @@ async function runStart(config: Config): Promise<void> {
   let db: Db | undefined;
   let api: ApiServer | undefined;
   let miner: NodeJS.Timeout | undefined;
-  let unsubscribe: (() => void) | undefined;
   let truth: GroundTruth | undefined;
+  let zmq: ZmqSubscriber | undefined;
   try {
     let rpc: BitcoindRpcClient;
     if (demo) {
       const started = performance.now();
-      node = await startDevnetNode({ zmqEndpoint: null });
+      node = await startDevnetNode();
       truth = runScenario('demo', node.chain);
       say(
         `demo node (regtest) at ${new URL(node.rpcUrl).host}: scenario '${truth.scenario}' built ` +
@@ -208,59 +247,62 @@ async function runStart(config: Config): Promise<void> {
       await rm(dir, { recursive: true, force: true });
       db = openPglite(dir);
       await migrateToLatest(db);
+      zmq = zmqFromConfig(node.zmqUrl, logger);
     } else {
       rpc = rpcFromConfig(config);
       db = await openReadyDb(config);
+      zmq = zmqFromConfig(config.BITCOIND_ZMQ_URL, logger);
     }
 
     const pools = loadPools({ extraFiles: config.MINETRACE_POOLS });
-    const sync: LinearSync = createLinearSync({
+    const follower: ChainFollower = createChainFollower({
       db,
       rpc,
+      zmq,
       pools,
       logger,
-      pollIntervalMs: demo ? DEMO_POLL_INTERVAL_MS : config.POLL_INTERVAL_MS,
+      config: {
+        pollIntervalMs: demo ? DEMO_POLL_INTERVAL_MS : config.POLL_INTERVAL_MS,
+        apply: applyOptions(config),
+      },
     });
-    const prepared = await sync.prepare();
+    const prepared = await follower.prepare();
     api = createApiServer({
       db,
       config,
       logger,
-      nodeStatus: () => {
-        const { nodeHeight } = sync.status();
-        return nodeHeight === null ? null : { height: nodeHeight };
-      },
+      nodeStatus: () => followerNodeStatus(follower),
+      extraMetrics: () => follower.metrics(),
     });
     // A real node may be days of blocks ahead: serve /health during the catch-up. The demo's URL is
     // printed once the demo chain is indexed, so that whoever opens it sees the whole demo.
-    if (!demo) say(`API listening on ${await api.listen()} (GET /health)`);
+    if (!demo)
+      say(`API listening on ${await api.listen()} (GraphQL at /graphql; ${await api.describeAccess()})`);
     const started = performance.now();
-    const round = await sync.syncToTip(signal);
+    const round = await follower.reconcile(signal);
     if (signal.aborted) return;
     say(
       `indexed ${round.applied} blocks and ${round.txs} transactions of ${prepared.chain} in ${seconds(started)}; ` +
-        `tip ${round.tipHeight ?? 'none'}`,
+        `tip ${round.tip?.height ?? 'none'}`,
     );
     say(`pools: ${await describePools(db)}`);
 
-    if (demo) say(`API listening on ${await api.listen()} (GET /health)`);
+    if (demo)
+      say(`API listening on ${await api.listen()} (GraphQL at /graphql; ${await api.describeAccess()})`);
 
     if (node !== undefined && truth !== undefined) {
-      unsubscribe = node.chain.subscribe((event) => {
-        if (event.type === 'connect') sync.poke();
-      });
       miner = startDemoMiner(node, truth, logger);
       say(`the demo node mines a block every ${DEMO_BLOCK_INTERVAL_MS / 1000} s; Ctrl-C stops`);
     } else {
       say('following the node; Ctrl-C stops');
     }
-    const running = sync.run(signal);
+    const running = follower.run(signal);
     const name = await Promise.race([running.then(() => 'stop'), stopped]);
     say(`${name}: shutting down`);
     await running;
   } finally {
     if (miner !== undefined) clearInterval(miner);
-    unsubscribe?.();
+    await zmq?.close();
     await api?.close();
     await db?.destroy();
     await node?.stop();

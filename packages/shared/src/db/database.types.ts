@@ -14,6 +14,16 @@ export interface Database {
   pool_tags: PoolTagsTable;
   pool_addresses: PoolAddressesTable;
   chain_state: ChainStateTable;
+  reorgs: ReorgsTable;
+  payouts: PayoutsTable;
+  pool_outputs: PoolOutputsTable;
+  pool_known_addresses: PoolKnownAddressesTable;
+  distributions: DistributionsTable;
+  clusters: ClustersTable;
+  cluster_merges: ClusterMergesTable;
+  cluster_state: ClusterStateTable;
+  api_keys: ApiKeysTable;
+  audit_log: AuditLogTable;
 }
 
 /** How a block's pool was found: by payout address, by coinbase tag, both, disagreeing, or not at all. */
@@ -107,6 +117,110 @@ export interface ChainStateTable {
   updated_at: ColumnType<Date, Date | string | undefined, Date | string>;
 }
 
+/**
+ * One row per rollback the follower made: the indexed blocks above `fork_height` (`depth` of them,
+ * up to `old_tip_*`) were deleted because the node's best chain (tip `new_tip_*` when detected)
+ * no longer held them. Written in the same transaction as the deletes.
+ */
+export interface ReorgsTable {
+  id: ColumnType<bigint, never, never>;
+  detected_at: ColumnType<Date, Date | string | undefined, never>;
+  /** Height of the last block both chains share; it stays indexed. */
+  fork_height: number;
+  fork_hash: Buffer;
+  depth: number;
+  old_tip_height: number;
+  old_tip_hash: Buffer;
+  new_tip_height: number | null;
+  new_tip_hash: Buffer | null;
+}
+
+/**
+ * An output paying a pool's funds to an address the pool does not control (migration 004). Keyed by
+ * the paying output; `height` is the payout tx's block, deleted above a fork point on rollback.
+ */
+export interface PayoutsTable {
+  payout_tx_id: bigint;
+  n: number;
+  height: number;
+  pool_id: number;
+  /** The tx whose pool funds the payout spent; the coinbase itself for hop 0. */
+  source_tx_id: bigint;
+  address_id: bigint;
+  value: bigint;
+  /** Txs from the coinbase to the payout, the payout included: 0 when the coinbase paid it. */
+  hop: number;
+}
+
+/** Why an output counts as a pool's own funds (see docs/heuristics.md). */
+export type PoolFundsReasonColumn =
+  | 'coinbase'
+  | 'known-address'
+  | 'input-address'
+  | 'sweep'
+  | 'recurring-address';
+
+/** The pool funds marker: an output the pool is taken to control, `hop` txs after a coinbase. */
+export interface PoolOutputsTable {
+  tx_id: bigint;
+  n: number;
+  pool_id: number;
+  hop: number;
+  reason: PoolFundsReasonColumn;
+  height: number;
+}
+
+/** Addresses a pool is known to control beyond the dataset's: those of its pool outputs. */
+export interface PoolKnownAddressesTable {
+  pool_id: number;
+  address_id: bigint;
+  /** Height of the block where the address was first learned as the pool's. */
+  first_height: number;
+}
+
+/** A pool's tx paying several parties; `address_ids[i]` received `amounts[i]`. */
+export interface DistributionsTable {
+  pool_id: number;
+  kind: 'coinbase' | 'spend';
+  height: number;
+  /** Order among the block's distributions. */
+  seq: number;
+  address_ids: bigint[];
+  amounts: bigint[];
+}
+
+/**
+ * A cluster of two or more addresses (migration 005). An address alone has no row and a NULL
+ * `addresses.cluster_id`: its cluster is `coalesce(cluster_id, id)`, of size `coalesce(size, 1)`.
+ */
+export interface ClustersTable {
+  /** One of its addresses' ids. */
+  id: bigint;
+  size: number;
+  /** Height of the block whose merge last grew it. */
+  height: number;
+}
+
+/** The evidence of one union: the tx `tx_id` joined cluster `loser` into `winner`. */
+export interface ClusterMergesTable {
+  id: ColumnType<bigint, never, never>;
+  height: number;
+  tx_id: bigint;
+  winner: bigint;
+  /** Never names a cluster again after this merge (unique). */
+  loser: bigint;
+  /** Size of the winner after the merge. */
+  new_size: number;
+}
+
+/** One row (id = true): how far clustering has gone, and whether a rollback left it to be rebuilt. */
+export interface ClusterStateTable {
+  id: ColumnType<boolean, boolean | undefined, never>;
+  /** Last block clustered; null when none. */
+  clustered_height: number | null;
+  stale: ColumnType<boolean, boolean | undefined, boolean>;
+}
+
 export type Block = Selectable<BlocksTable>;
 export type NewBlock = Insertable<BlocksTable>;
 export type Tx = Selectable<TxsTable>;
@@ -114,3 +228,45 @@ export type Output = Selectable<OutputsTable>;
 export type Address = Selectable<AddressesTable>;
 export type ChainState = Selectable<ChainStateTable>;
 export type ChainStateUpdate = Updateable<ChainStateTable>;
+export type Reorg = Selectable<ReorgsTable>;
+export type Payout = Selectable<PayoutsTable>;
+export type Cluster = Selectable<ClustersTable>;
+export type ClusterMergeRow = Selectable<ClusterMergesTable>;
+
+/** What an API key may do: `investigator` everything; `screener` single lookups only; `admin` also keys and tags. */
+export type ApiRole = 'investigator' | 'screener' | 'admin';
+
+/** An API key (migration 006). Only the SHA-256 of the secret is stored; `prefix` tells keys apart. */
+export interface ApiKeysTable {
+  id: ColumnType<bigint, never, never>;
+  name: string;
+  role: ApiRole;
+  key_hash: Buffer;
+  prefix: string;
+  created_at: ColumnType<Date, Date | string | undefined, never>;
+  /** Set: the key no longer authenticates. */
+  revoked_at: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
+}
+
+/** One GraphQL operation run through the API; append-only, kept after its key is revoked. */
+export interface AuditLogTable {
+  id: ColumnType<bigint, never, never>;
+  /** Null in the open localhost mode (no key configured). */
+  api_key_id: bigint | null;
+  operation_name: string | null;
+  /** `query` or `mutation`; null when the request never parsed. */
+  operation_type: string | null;
+  /** SHA-256 (hex) of the variables as canonical JSON; null without variables. */
+  variables_hash: string | null;
+  started_at: ColumnType<Date, Date | string, never>;
+  duration_ms: number;
+  /** Bytes of the response body. */
+  result_bytes: number;
+  /** Computed cost of the operation, when it got that far. */
+  cost: number | null;
+  /** `OK`, or the first error's `extensions.code`. */
+  outcome: string;
+}
+
+export type ApiKey = Selectable<ApiKeysTable>;
+export type AuditLogEntry = Selectable<AuditLogTable>;

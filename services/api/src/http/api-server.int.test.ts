@@ -45,6 +45,8 @@ describe('API server over HTTP', () => {
       indexed: null,
       node: null,
       lag: null,
+      database: 'ok',
+      redis: 'absent',
     });
   });
 
@@ -60,6 +62,8 @@ describe('API server over HTTP', () => {
       indexed: { height: 120, hash: TIP_HASH },
       node: { height: 125 },
       lag: 5,
+      database: 'ok',
+      redis: 'absent',
     });
     nodeHeight = 120;
     expect(await (await fetch(`${url}/health`)).json()).toMatchObject({ status: 'ok', lag: 0 });

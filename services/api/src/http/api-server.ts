@@ -3,14 +3,40 @@ import type { AddressInfo } from 'node:net';
 import type { Config } from '@minetrace/shared/config';
 import type { Db } from '@minetrace/shared/db';
 import type { Logger } from '@minetrace/shared/log';
+import { Redis } from 'ioredis';
+import { type Authenticator, createAuthenticator } from '../auth/authenticator.js';
+import { createGraphqlHandler } from '../graphql/graphql-handler.js';
+import { createRateLimiter } from '../limits/rate-limiter.js';
+import { createApiMetrics } from '../metrics/api-metrics.js';
 import { buildHealthReport, type NodeStatusProvider } from './health.route.js';
+
+/** Settings of the API; those left out take the defaults `loadConfig` documents. */
+export type ApiServerConfig = Pick<Config, 'API_HOST' | 'API_PORT'> &
+  Partial<
+    Pick<
+      Config,
+      | 'REDIS_URL'
+      | 'API_AUTH'
+      | 'API_RATE_LIMIT_PER_MINUTE'
+      | 'API_MAX_COST'
+      | 'API_MAX_DEPTH'
+      | 'API_MAX_PAGE'
+    >
+  >;
+
+/** How long `listen()` waits for Redis before serving without it. */
+const REDIS_READY_WAIT_MS = 2000;
 
 export interface ApiServerDeps {
   db: Db;
-  config: Pick<Config, 'API_HOST' | 'API_PORT'>;
+  config: ApiServerConfig;
   logger: Logger;
   /** Where `/health` learns the node's height; omitted: `node` is null. */
   nodeStatus?: NodeStatusProvider;
+  /** Prefix of the rate-limit keys in Redis. @defaultValue `minetrace:rl` */
+  rateLimitKeyPrefix?: string;
+  /** More Prometheus text appended to `/metrics` (e.g. the follower's, when it runs in this process). */
+  extraMetrics?: () => string | Promise<string>;
 }
 
 /** A route handler: answers the request or returns false to fall through to 404. */
@@ -27,12 +53,53 @@ export interface ApiServer {
   route(method: string, path: string, handler: RouteHandler): void;
   /** Binds `API_HOST:API_PORT`; resolves to the URL it listens on (the real port when API_PORT is 0). */
   listen(): Promise<string>;
+  /**
+   * How callers get in, for the start-up line: keys required, or (no key configured) open to
+   * loopback clients only.
+   */
+  describeAccess(): Promise<string>;
   close(): Promise<void>;
 }
 
 export function createApiServer(deps: ApiServerDeps): ApiServer {
   const logger = deps.logger.child({ component: 'api' });
   const routes = new Map<string, RouteHandler>();
+  const config = deps.config;
+  const redis =
+    config.REDIS_URL === undefined
+      ? undefined
+      : new Redis(config.REDIS_URL, {
+          maxRetriesPerRequest: 1,
+          enableOfflineQueue: false,
+          lazyConnect: false,
+        });
+  // Redis down is reported by /health and covered by the in-process limiter; log it once per outage.
+  let redisDown = false;
+  redis?.on('error', (err) => {
+    if (!redisDown) logger.warn({ err }, 'redis unreachable; rate limits fall back to this process');
+    redisDown = true;
+  });
+  redis?.on('ready', () => {
+    redisDown = false;
+  });
+  const authenticator: Authenticator = createAuthenticator(deps.db, config.API_AUTH ?? 'auto');
+  const metrics = createApiMetrics({ db: deps.db, nodeStatus: deps.nodeStatus });
+  const graphql = createGraphqlHandler({
+    db: deps.db,
+    logger: deps.logger,
+    authenticator,
+    metrics,
+    rateLimiter: createRateLimiter({
+      redis,
+      keyPrefix: deps.rateLimitKeyPrefix,
+      perMinute: config.API_RATE_LIMIT_PER_MINUTE ?? 600,
+    }),
+    limits: {
+      maxCost: config.API_MAX_COST ?? 10_000,
+      maxDepth: config.API_MAX_DEPTH ?? 12,
+      maxPage: config.API_MAX_PAGE ?? 100,
+    },
+  });
 
   const server = createServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://localhost');
@@ -54,7 +121,18 @@ export function createApiServer(deps: ApiServerDeps): ApiServer {
     route(method, path, handler) {
       routes.set(`${method.toUpperCase()} ${path}`, handler);
     },
-    listen() {
+    async listen() {
+      // Counting the first requests in this process while Redis is still connecting would give every
+      // key a second budget; wait for it briefly, then serve with the in-process fallback.
+      if (redis !== undefined && redis.status !== 'ready') {
+        await new Promise<void>((resolve) => {
+          const timer = setTimeout(resolve, REDIS_READY_WAIT_MS);
+          redis.once('ready', () => {
+            clearTimeout(timer);
+            resolve();
+          });
+        });
+      }
       return new Promise((resolve, reject) => {
         server.once('error', reject);
         server.listen(deps.config.API_PORT, deps.config.API_HOST, () => {
@@ -67,18 +145,39 @@ export function createApiServer(deps: ApiServerDeps): ApiServer {
         });
       });
     },
-    close() {
-      return new Promise((resolve, reject) => {
+    async describeAccess() {
+      if (await authenticator.isOpen()) {
+        return 'no API key configured: the API is open to localhost only (create one with `minetrace keys create`)';
+      }
+      return 'API keys required (Authorization: Bearer <key>)';
+    },
+    async close() {
+      await new Promise<void>((resolve, reject) => {
         server.close((err) => (err ? reject(err) : resolve()));
         server.closeAllConnections();
       });
+      redis?.disconnect();
     },
   };
 
   api.route('GET', '/health', async (_req, res) => {
-    sendJson(res, 200, await buildHealthReport(deps.db, deps.nodeStatus));
+    sendJson(res, 200, await buildHealthReport(deps.db, deps.nodeStatus, redis));
     return true;
   });
+  api.route('GET', '/metrics', async (_req, res) => {
+    const extra = (await deps.extraMetrics?.()) ?? '';
+    const text = `${await metrics.render()}${extra}`;
+    res.writeHead(200, { 'content-type': metrics.registry.contentType });
+    res.end(text);
+    return true;
+  });
+  const serveGraphql: RouteHandler = async (req, res) => {
+    await graphql.handle(req, res);
+    return true;
+  };
+  api.route('GET', '/graphql', serveGraphql);
+  api.route('POST', '/graphql', serveGraphql);
+  api.route('GET', '/', (req, res) => graphql.graphiql(req, res));
   return api;
 }
 

@@ -1,8 +1,14 @@
 export {
   type ApiServer,
+  type ApiServerConfig,
   type ApiServerDeps,
   createApiServer,
   type RouteHandler,
   sendJson,
 } from './api-server.js';
-export { buildHealthReport, type HealthReport, type NodeStatusProvider } from './health.route.js';
+export {
+  buildHealthReport,
+  type HealthReport,
+  type NodeStatus,
+  type NodeStatusProvider,
+} from './health.route.js';

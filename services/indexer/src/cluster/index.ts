@@ -7,6 +7,15 @@ export {
   clusterMergesForTx,
 } from './cluster-merges.js';
 export {
+  type ClusterLink,
+  DEFAULT_FINALITY_DEPTH,
+  type FinalizeClustersResult,
+  finalizeClusters,
+  findClusterLink,
+  rebuildClusters,
+  rollbackClusters,
+} from './cluster-store.js';
+export {
   BLOCKSCI_DUST_VALUES,
   type CoinJoinKind,
   type CoinJoinMatch,

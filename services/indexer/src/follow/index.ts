@@ -1,11 +1,22 @@
 export {
-  createLinearSync,
-  type LinearSync,
-  type LinearSyncDeps,
+  type ChainFollower,
+  type ChainFollowerConfig,
+  type ChainFollowerDeps,
+  createChainFollower,
+  FOLLOWER_STATES,
+  type FollowerEvent,
+  type FollowerState,
+  type FollowerStatus,
   type PrepareResult,
-  type SyncRound,
-  type SyncStatus,
-} from './linear-sync.js';
+  type ReconcileResult,
+  type TipRef,
+} from './chain-follower.js';
+export {
+  ChainDivergedError,
+  ChainMovedError,
+  FollowerStateError,
+  MalformedBlockError,
+} from './follow.errors.js';
 export { RpcAuthError, RpcError, RpcProtocolError, RpcUnavailableError } from './rpc.errors.js';
 export {
   BitcoindRpcClient,
@@ -13,3 +24,10 @@ export {
   type RpcBatchResult,
   type RpcClientOptions,
 } from './rpc-client.js';
+export {
+  BLOCK_TOPICS,
+  type BlockTopic,
+  type ZmqNotice,
+  type ZmqStats,
+  ZmqSubscriber,
+} from './zmq-subscriber.js';

@@ -3,7 +3,9 @@ import { type BlockRows, networkFromChain, scriptTypeCode } from '@minetrace/sha
 import type { Database, Db, PoolMatchEvidence } from '@minetrace/shared/db';
 import { identifyPool, type PoolSet } from '@minetrace/shared/pools';
 import { sql, type Transaction } from 'kysely';
+import { DEFAULT_FINALITY_DEPTH } from '../cluster/cluster-store.js';
 import { blockSubsidy } from './block-subsidy.js';
+import { DEFAULT_PAYOUT_MAX_HOPS, deriveBlock } from './derived-rows.js';
 import { BlockNotContiguousError, NetworkMismatchError } from './ingest.errors.js';
 
 /** What `applyBlock` did. */
@@ -27,6 +29,10 @@ export interface ApplyBlockOptions {
    * it places the first block (default: the coinbase's BIP34 height, else 0).
    */
   height?: number;
+  /** How many transactions after a coinbase payouts are followed (`PAYOUT_MAX_HOPS`). @defaultValue 3 */
+  payoutMaxHops?: number;
+  /** Blocks at least this far below the tip are clustered (`FINALITY_DEPTH`). @defaultValue 6 */
+  finalityDepth?: number;
 }
 
 const ZERO_HASH = Buffer.alloc(32);
@@ -35,7 +41,8 @@ const ZERO_HASH = Buffer.alloc(32);
  * Writes one decoded block and moves the tip to it, in ONE SQL transaction: a crash leaves the
  * database at the previous tip or at this block, never between. One statement per table:
  * addresses (insert new, then resolve ids), outputs, spends (which return the prevout values the
- * fees are computed from), txs, the block, chain_state.
+ * fees are computed from), txs, the block, chain_state; then the derived rows (`deriveBlock`: payouts,
+ * and the clustering of the block this one makes final).
  *
  * Invariants: the block's parent must be the indexed tip and its height tip + 1, else
  * `BlockNotContiguousError` and nothing is written; a block whose hash is already indexed is a
@@ -258,6 +265,16 @@ async function applyBlockIn(
       oc.column('id').doUpdateSet({ tip_height: height, tip_hash: header.hash, updated_at: new Date() }),
     )
     .execute();
+
+  // Derived rows, in the same transaction so they can never disagree with the chain rows.
+  await deriveBlock(
+    trx,
+    { height, poolId, txs: rows.txs, txIds, addressIds },
+    {
+      payoutMaxHops: options.payoutMaxHops ?? DEFAULT_PAYOUT_MAX_HOPS,
+      finalityDepth: options.finalityDepth ?? DEFAULT_FINALITY_DEPTH,
+    },
+  );
 
   return {
     status: 'applied',

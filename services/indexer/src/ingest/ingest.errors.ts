@@ -23,3 +23,8 @@ export class BlockNotContiguousError extends NonRetryableError {
 export class NetworkMismatchError extends NonRetryableError {
   override name = 'NetworkMismatchError';
 }
+
+/** The rollback cannot be done as asked (no indexed block at the fork point). Nothing was written. */
+export class RollbackError extends NonRetryableError {
+  override name = 'RollbackError';
+}

@@ -1,6 +1,7 @@
 import type { Db } from '@minetrace/shared/db';
 import { identifyPool, type PoolSet } from '@minetrace/shared/pools';
 import { sql } from 'kysely';
+import { DEFAULT_PAYOUT_MAX_HOPS, recomputePayouts } from './derived-rows.js';
 
 /** What `syncPools` did. */
 export interface SyncPoolsResult {
@@ -10,17 +11,29 @@ export interface SyncPoolsResult {
   reattributed: number;
   /** Blocks examined. */
   blocks: number;
+  /** Payouts stored after recomputing them for every block (0 when nothing changed). */
+  payouts: number;
+}
+
+export interface SyncPoolsOptions {
+  /** How many transactions after a coinbase payouts are followed (`PAYOUT_MAX_HOPS`). @defaultValue 3 */
+  payoutMaxHops?: number;
 }
 
 /**
  * Makes the database agree with the loaded pool set, in one transaction: reloads the pools,
  * pool_tags and pool_addresses tables and attributes every indexed block again from its coinbase
- * tag and coinbase output addresses, then stores the set's fingerprint in chain_state. A no-op when
- * the fingerprint is already stored, so it runs at every start-up.
+ * tag and coinbase output addresses, recomputes every block's payouts (pool funds follow from the
+ * attribution and the pools' known addresses, block after block), then stores the set's fingerprint in
+ * chain_state. A no-op when the fingerprint is already stored, so it runs at every start-up.
  *
  * All blocks are read in one query; at mainnet scale this wants batching by height range.
  */
-export async function syncPools(db: Db, pools: PoolSet): Promise<SyncPoolsResult> {
+export async function syncPools(
+  db: Db,
+  pools: PoolSet,
+  options: SyncPoolsOptions = {},
+): Promise<SyncPoolsResult> {
   return db.transaction().execute(async (trx) => {
     const state = await trx
       .selectFrom('chain_state')
@@ -34,7 +47,7 @@ export async function syncPools(db: Db, pools: PoolSet): Promise<SyncPoolsResult
       .executeTakeFirstOrThrow();
     const tablesCurrent = loaded.count === BigInt(pools.pools.length);
     if (state?.pools_fingerprint === pools.fingerprint && tablesCurrent) {
-      return { changed: false, reattributed: 0, blocks: 0 };
+      return { changed: false, reattributed: 0, blocks: 0, payouts: 0 };
     }
 
     await trx.deleteFrom('pools').execute();
@@ -87,6 +100,10 @@ export async function syncPools(db: Db, pools: PoolSet): Promise<SyncPoolsResult
         FROM unnest(${heights}::int4[], ${poolIds}::int4[], ${matches}::text[]) AS u(height, pool_id, pool_match)
         WHERE b.height = u.height`.execute(trx);
     }
+    const recomputed =
+      blocks.rows.length > 0
+        ? await recomputePayouts(trx, { payoutMaxHops: options.payoutMaxHops ?? DEFAULT_PAYOUT_MAX_HOPS })
+        : { payouts: 0 };
     if (state !== undefined) {
       await trx
         .updateTable('chain_state')
@@ -94,6 +111,11 @@ export async function syncPools(db: Db, pools: PoolSet): Promise<SyncPoolsResult
         .where('id', '=', true)
         .execute();
     }
-    return { changed: true, reattributed: heights.length, blocks: blocks.rows.length };
+    return {
+      changed: true,
+      reattributed: heights.length,
+      blocks: blocks.rows.length,
+      payouts: recomputed.payouts,
+    };
   });
 }

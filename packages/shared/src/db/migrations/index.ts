@@ -1,6 +1,10 @@
 import type { Migration } from 'kysely';
 import * as chainTables from './2026-11-25-001-chain-tables.js';
 import * as pools from './2026-11-25-002-pools.js';
+import * as reorgs from './2026-11-25-003-reorgs.js';
+import * as payouts from './2026-11-25-004-payouts.js';
+import * as clusters from './2026-11-25-005-clusters.js';
+import * as apiAccess from './2026-11-25-006-api-access.js';
 
 /**
  * Every migration, by name. Listed statically (not read from the directory) so that they run the
@@ -9,4 +13,8 @@ import * as pools from './2026-11-25-002-pools.js';
 export const migrations: Record<string, Migration> = {
   '2026-11-25-001-chain-tables': chainTables,
   '2026-11-25-002-pools': pools,
+  '2026-11-25-003-reorgs': reorgs,
+  '2026-11-25-004-payouts': payouts,
+  '2026-11-25-005-clusters': clusters,
+  '2026-11-25-006-api-access': apiAccess,
 };

@@ -1,0 +1,407 @@
+/**
+ * Historical sync of mainnet-like blocks from a devnet node over RPC/REST into Postgres, through
+ * the indexer's follower (fetch, decode, `applyBlock`), beside the floor Postgres allows: `COPY` of
+ * the very rows the sync wrote into empty tables of the same schema (same indexes).
+ *
+ * Environment: BENCH_BLOCKS (200) mainnet-like blocks of BENCH_TXS (3000) txs, BENCH_SEED;
+ * BENCH_FOLLOWER=0 skips the follower's sync and measures the pipelined backfill only;
+ * BENCH_BATCH (10) blocks per transaction and BENCH_AHEAD (8) blocks fetched ahead in the pipeline;
+ * BENCH_EXPLAIN=1 logs plans of slow statements to the server log (auto_explain);
+ * TEST_DATABASE_URL as for the integration tests. Serialized blocks are cached under the OS temp
+ * directory, keyed by seed and sizes, so reruns skip generating them.
+ *
+ * Anchors: mainnet holds ≈1.32 billion txs; a Rust indexer into Postgres reports ≈30,000 tx/s in
+ * bulk mode; Blockbook needs 24–36 hours for mainnet. Goals on this 2-core machine: ≥ 30,000 tx/s
+ * over ≥ 200 blocks and ≥ 50% of the COPY floor.
+ */
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { applyBlock, applyBlockBatch, BitcoindRpcClient, createChainFollower } from '@minetrace/indexer';
+import { type BlockRows, decodeBlock } from '@minetrace/shared/chain';
+import type { Database } from '@minetrace/shared/db';
+import { createTestDatabase } from '@minetrace/shared/db/testing';
+import { createLogger } from '@minetrace/shared/log';
+import { loadPools, type PoolSet } from '@minetrace/shared/pools';
+import { Kysely, PostgresDialect } from 'kysely';
+import pg from 'pg';
+import { from as copyFrom, to as copyTo } from 'pg-copy-streams';
+import { benchEnv, startMainnetLikeDevnet } from './mainnet-like-devnet.js';
+
+const BLOCKS = Number(benchEnv('BENCH_BLOCKS', '200'));
+const TXS = Number(benchEnv('BENCH_TXS', '3000'));
+const SEED = benchEnv('BENCH_SEED', 'minetrace');
+const GOAL_TX_S = 30_000;
+const MAINNET_TXS = 1.32e9;
+/** Pipelined backfill: blocks per transaction and blocks fetched ahead (in parallel) of decoding. */
+/** BENCH_FOLLOWER=0 skips the follower's sync (slow while spends resolve per input) and measures only the pipeline. */
+const FOLLOWER = benchEnv('BENCH_FOLLOWER', '1') !== '0';
+const BATCH = Number(benchEnv('BENCH_BATCH', '10'));
+const AHEAD = Number(benchEnv('BENCH_AHEAD', '8'));
+const COPY_TABLES = ['blocks', 'txs', 'addresses', 'outputs'] as const;
+
+const fmt = (n: number, digits = 0) =>
+  n.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
+const out = (line = '') => process.stdout.write(`${line}\n`);
+
+/** Kysely over `pg` parsing int8 as bigint (as `openPostgres`), logging each query's duration. */
+function openTimedDb(url: string, onQuery: (sql: string, ms: number) => void): Kysely<Database> {
+  const pool = new pg.Pool({
+    connectionString: url,
+    max: 10,
+    types: {
+      getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
+        oid === 20 && format !== 'binary'
+          ? (value: string) => BigInt(value)
+          : pg.types.getTypeParser(oid, format ?? 'text')) as typeof pg.types.getTypeParser,
+    },
+  });
+  pool.on('error', () => {});
+  return new Kysely<Database>({
+    dialect: new PostgresDialect({ pool }),
+    log: (event) => onQuery(event.query.sql, event.queryDurationMillis),
+  });
+}
+
+/** A short label for a statement: its verb and table. */
+function statementLabel(sql: string): string {
+  const s = sql.replace(/\s+/g, ' ').trim().toLowerCase();
+  const write = /^(insert into|update|delete from) "?(\w+)"?/.exec(s);
+  if (write !== null) return `${write[1]!.split(' ')[0]} ${write[2]}`;
+  const read = /^select .*? from "?(\w+)"?/.exec(s);
+  if (read !== null) return `select ${read[1]}`;
+  return s.slice(0, 40);
+}
+
+interface PipelineFigures {
+  ms: number;
+  txs: number;
+  blocks: number;
+  fetchWaitMs: number;
+  decodeMs: number;
+  sqlWaitMs: number;
+  peakRss: number;
+}
+
+/**
+ * Backfill as a pipeline: block hashes in RPC batches, raw blocks over REST `AHEAD` at a time in
+ * parallel, decoding on the main thread while Postgres applies the previous batch of `BATCH` blocks
+ * in one transaction (`applyBlockBatch`). Chain rows only: no payouts or clusters.
+ */
+async function pipelinedBackfill(
+  rpc: BitcoindRpcClient,
+  db: Kysely<Database>,
+  pools: PoolSet,
+  from: number,
+  to: number,
+): Promise<PipelineFigures> {
+  const started = performance.now();
+  let peakRss = process.memoryUsage().rss;
+  const sampler = setInterval(() => {
+    peakRss = Math.max(peakRss, process.memoryUsage().rss);
+  }, 50);
+  const hashes = new Map<number, string>();
+  for (let h = from; h <= to; h += 500) {
+    const heights = Array.from({ length: Math.min(500, to - h + 1) }, (_, i) => h + i);
+    const replies = await rpc.batch<string>(
+      heights.map((height) => ({ method: 'getblockhash', params: [height] })),
+    );
+    replies.forEach((reply, i) => {
+      if (!reply.ok) throw reply.error;
+      hashes.set(heights[i]!, reply.result);
+    });
+  }
+  const fetching = new Map<number, Promise<Buffer>>();
+  let nextFetch = from;
+  const fill = (current: number) => {
+    while (nextFetch <= to && nextFetch < current + AHEAD) {
+      const p = rpc.getBlockRaw(hashes.get(nextFetch)!);
+      p.catch(() => {});
+      fetching.set(nextFetch, p);
+      nextFetch++;
+    }
+  };
+  let fetchWaitMs = 0;
+  let decodeMs = 0;
+  let sqlWaitMs = 0;
+  let txs = 0;
+  let applying: Promise<unknown> | null = null;
+  for (let h = from; h <= to; ) {
+    const group: BlockRows[] = [];
+    for (; group.length < BATCH && h <= to; h++) {
+      fill(h);
+      const t0 = performance.now();
+      const raw = await fetching.get(h)!;
+      fetching.delete(h);
+      const t1 = performance.now();
+      group.push(decodeBlock(raw, 'regtest'));
+      fetchWaitMs += t1 - t0;
+      decodeMs += performance.now() - t1;
+      txs += group.at(-1)!.txs.length;
+    }
+    const t2 = performance.now();
+    await applying;
+    sqlWaitMs += performance.now() - t2;
+    applying = applyBlockBatch(db, group, pools);
+  }
+  const t3 = performance.now();
+  await applying;
+  sqlWaitMs += performance.now() - t3;
+  clearInterval(sampler);
+  return {
+    ms: performance.now() - started,
+    txs,
+    blocks: to - from + 1,
+    fetchWaitMs,
+    decodeMs,
+    sqlWaitMs,
+    peakRss: Math.max(peakRss, process.memoryUsage().rss),
+  };
+}
+
+function printSql(sqlTimes: Map<string, { ms: number; count: number }>, blocks: number): void {
+  const rows = [...sqlTimes.entries()].sort((a, b) => b[1].ms - a[1].ms);
+  for (const [label, e] of rows.slice(0, 10)) {
+    out(
+      `    ${label.padEnd(30)} ${fmt(e.ms / blocks, 1).padStart(8)} ms/block  (${fmt(e.count)} statements)`,
+    );
+  }
+}
+
+function printPipeline(p: PipelineFigures): void {
+  out();
+  out(
+    `pipelined backfill (applyBlockBatch: ${BATCH} blocks per transaction, ${AHEAD} blocks fetched ahead; chain rows only)`,
+  );
+  out(`  ${fmt(p.blocks)} blocks, ${fmt(p.txs)} txs in ${fmt(p.ms / 1000, 2)} s`);
+  out(
+    `  ${fmt(p.txs / (p.ms / 1000))} tx/s, ${fmt(p.blocks / (p.ms / 1000), 2)} blocks/s, peak RSS ${fmt(p.peakRss / 2 ** 20)} MiB`,
+  );
+  out(
+    `  main thread per block: decode ${fmt(p.decodeMs / p.blocks, 1)} ms, waiting for fetch ${fmt(p.fetchWaitMs / p.blocks, 1)} ms, ` +
+      `waiting for SQL ${fmt(p.sqlWaitMs / p.blocks, 1)} ms, wall ${fmt(p.ms / p.blocks, 1)} ms`,
+  );
+}
+
+export async function run(): Promise<void> {
+  out(`mainnet-like: ${BLOCKS} blocks × ${TXS} txs, seed '${SEED}'`);
+  const node = await startMainnetLikeDevnet({ seed: SEED, blocks: BLOCKS, txsPerBlock: TXS, cache: true });
+  out(
+    `devnet ready in ${fmt(node.buildMs / 1000, 1)} s${node.fromCache ? ' (blocks from cache)' : ''}: ` +
+      `prelude 1..${node.preludeHeight}, tip ${node.tipHeight}; ${fmt(node.txs)} txs, ` +
+      `${fmt(node.inputs / node.txs, 2)} inputs and ${fmt(node.outputs / node.txs, 2)} outputs per tx, ` +
+      `${fmt(node.bytes / (node.tipHeight - node.preludeHeight) / 1e6, 2)} MB per block`,
+  );
+  const testDb = await createTestDatabase('postgres', { name: 'bench_ingest' });
+  const url = testDb.url!;
+  if (benchEnv('BENCH_EXPLAIN', '0') === '1') {
+    // Plans of slow statements go to the server log (auto_explain), for finding where SQL time goes.
+    const name = new URL(url).pathname.slice(1);
+    const c = new pg.Client({ connectionString: url });
+    await c.connect();
+    await c.query(`ALTER DATABASE "${name}" SET session_preload_libraries = 'auto_explain'`);
+    await c.query(`ALTER DATABASE "${name}" SET auto_explain.log_min_duration = '300ms'`);
+    await c.query(`ALTER DATABASE "${name}" SET auto_explain.log_analyze = on`);
+    await c.end();
+  }
+  const sqlTimes = new Map<string, { ms: number; count: number }>();
+  let timing = false;
+  const db = openTimedDb(url, (sql, ms) => {
+    if (!timing) return;
+    const label = statementLabel(sql);
+    const entry = sqlTimes.get(label) ?? { ms: 0, count: 0 };
+    entry.ms += ms;
+    entry.count += 1;
+    sqlTimes.set(label, entry);
+  });
+  const admin = new pg.Client({ connectionString: url });
+  await admin.connect();
+  try {
+    const rpc = new BitcoindRpcClient({ url: node.rpcUrl, restUrl: node.restUrl });
+    const pools = loadPools();
+    const logger = createLogger({ level: 'warn', name: 'bench' });
+    const follower = createChainFollower({ db, rpc, pools, logger, config: { pollIntervalMs: 60_000 } });
+    await follower.prepare();
+
+    let followerTxPerS: number | null = null;
+    let pipeline1: PipelineFigures | null = null;
+    let txs: number;
+    if (FOLLOWER) {
+      // The funding prelude is not mainnet-like (a few coinbases with thousands of outputs): untimed.
+      // The follower syncs to the node's tip, so the prelude goes through the same path by hand.
+      for (let height = 0; height <= node.preludeHeight; height++) {
+        const raw = await rpc.getBlockRaw(await rpc.getBlockHash(height));
+        await applyBlock(db, decodeBlock(raw, 'regtest'), pools, { height });
+      }
+
+      // (1) The sync itself, through the follower.
+      timing = true;
+      const rssBefore = process.memoryUsage().rss;
+      let peakRss = rssBefore;
+      const sampler = setInterval(() => {
+        peakRss = Math.max(peakRss, process.memoryUsage().rss);
+      }, 50);
+      const cpuBefore = process.cpuUsage();
+      const started = performance.now();
+      const round = await follower.reconcile();
+      const syncMs = performance.now() - started;
+      const cpu = process.cpuUsage(cpuBefore);
+      clearInterval(sampler);
+      timing = false;
+      peakRss = Math.max(peakRss, process.memoryUsage().rss);
+      const blocks = round.applied;
+      txs = round.txs;
+      if (round.tip?.height !== node.tipHeight) {
+        throw new Error(`the sync stopped at ${round.tip?.height}, the node's tip is ${node.tipHeight}`);
+      }
+      const txPerS = txs / (syncMs / 1000);
+
+      // (2) Where the time goes: SQL as Postgres answered it (the follower's statements), and
+      // fetching and decoding the same blocks again, alone, sequentially.
+      let fetchMs = 0;
+      let decodeMs = 0;
+      for (let height = node.preludeHeight + 1; height <= node.tipHeight; height++) {
+        const t0 = performance.now();
+        const raw = await rpc.getBlockRaw(await rpc.getBlockHash(height));
+        const t1 = performance.now();
+        decodeBlock(raw, 'regtest');
+        fetchMs += t1 - t0;
+        decodeMs += performance.now() - t1;
+      }
+      const sqlMs = [...sqlTimes.values()].reduce((n, e) => n + e.ms, 0);
+
+      out();
+      out(`sync (follower.reconcile, REST blocks, one transaction per block)`);
+      out(`  ${fmt(blocks)} blocks, ${fmt(txs)} txs in ${fmt(syncMs / 1000, 2)} s`);
+      out(`  ${fmt(txPerS)} tx/s, ${fmt(blocks / (syncMs / 1000), 2)} blocks/s`);
+      out(
+        `  peak RSS ${fmt(peakRss / 2 ** 20)} MiB (sampled; ${fmt(rssBefore / 2 ** 20)} MiB before), ` +
+          `process max RSS ${fmt(process.resourceUsage().maxRSS / 1024)} MiB`,
+      );
+      out(
+        `  indexer CPU ${fmt((cpu.user + cpu.system) / 1000 / syncMs, 2)} cores over the sync ` +
+          `(user ${fmt(cpu.user / 1e6, 1)} s, system ${fmt(cpu.system / 1e6, 1)} s)`,
+      );
+      out(
+        `  at this rate mainnet (${fmt(MAINNET_TXS / 1e9, 2)} billion txs) takes ${fmt(MAINNET_TXS / txPerS / 3600, 1)} h`,
+      );
+      out();
+      out(`where the time goes (per block; fetch and decode measured again alone)`);
+      out(`  fetch (getblockhash + REST block)  ${fmt(fetchMs / blocks, 1)} ms`);
+      out(`  decode                             ${fmt(decodeMs / blocks, 1)} ms`);
+      out(`  SQL, all statements                ${fmt(sqlMs / blocks, 1)} ms`);
+      printSql(sqlTimes, blocks);
+      out(`  wall per block                     ${fmt(syncMs / blocks, 1)} ms`);
+
+      followerTxPerS = txPerS;
+    } else {
+      // Only the pipelined backfill: it fills this database, and the COPY floor copies its rows.
+      await pipelinedBackfill(rpc, db, pools, 0, node.preludeHeight);
+      timing = true;
+      const p = await pipelinedBackfill(rpc, db, pools, node.preludeHeight + 1, node.tipHeight);
+      timing = false;
+      pipeline1 = p;
+      txs = p.txs;
+    }
+
+    // (3) The COPY floor: the rows the sync wrote, copied into empty tables of the same schema.
+    const prelude = await admin.query<{ max_id: string }>(
+      'SELECT coalesce(max(id), -1) AS max_id FROM txs WHERE height <= $1',
+      [node.preludeHeight],
+    );
+    const maxPreludeTx = prelude.rows[0]!.max_id;
+    const where: Record<(typeof COPY_TABLES)[number], string> = {
+      blocks: `height > ${node.preludeHeight}`,
+      txs: `height > ${node.preludeHeight}`,
+      addresses: `first_height > ${node.preludeHeight}`,
+      outputs: `tx_id > ${maxPreludeTx}`,
+    };
+    const order: Record<(typeof COPY_TABLES)[number], string> = {
+      blocks: 'height',
+      txs: 'id',
+      addresses: 'id',
+      outputs: 'tx_id, n',
+    };
+    await admin.query('DROP SCHEMA IF EXISTS copy_floor CASCADE; CREATE SCHEMA copy_floor');
+    const exported = new Map<string, Buffer[]>();
+    let copyRows = 0;
+    for (const table of COPY_TABLES) {
+      await admin.query(`CREATE TABLE copy_floor.${table} (LIKE public.${table} INCLUDING ALL)`);
+      // The prelude's rows first, untimed, so the indexes start as the sync's did.
+      await admin.query(
+        `INSERT INTO copy_floor.${table} OVERRIDING SYSTEM VALUE SELECT * FROM public.${table} WHERE NOT (${where[table]})`,
+      );
+      const chunks: Buffer[] = [];
+      const stream = admin.query(
+        copyTo(
+          `COPY (SELECT * FROM public.${table} WHERE ${where[table]} ORDER BY ${order[table]}) TO STDOUT`,
+        ),
+      );
+      for await (const chunk of stream) chunks.push(chunk as Buffer);
+      exported.set(table, chunks);
+      copyRows += stream.rowCount;
+    }
+    await admin.query(
+      'VACUUM ANALYZE copy_floor.blocks, copy_floor.txs, copy_floor.addresses, copy_floor.outputs',
+    );
+    const copyStarted = performance.now();
+    await admin.query('BEGIN');
+    const copyTableMs = new Map<string, number>();
+    for (const table of COPY_TABLES) {
+      const t0 = performance.now();
+      await pipeline(
+        Readable.from(exported.get(table)!),
+        admin.query(copyFrom(`COPY copy_floor.${table} FROM STDIN`)),
+      );
+      copyTableMs.set(table, performance.now() - t0);
+    }
+    await admin.query('COMMIT');
+    const copyMs = performance.now() - copyStarted;
+    const copyTxPerS = txs / (copyMs / 1000);
+    out();
+    out(
+      `COPY floor (same rows: ${fmt(copyRows)} rows in blocks, txs, addresses, outputs; same indexes; one transaction)`,
+    );
+    out(`  ${fmt(copyMs / 1000, 2)} s: ${fmt(copyTxPerS)} tx/s`);
+    out(`  ${COPY_TABLES.map((t) => `${t} ${fmt(copyTableMs.get(t)! / 1000, 2)} s`).join(', ')}`);
+    out();
+    const report = (label: string, rate: number) => {
+      const ratio = rate / copyTxPerS;
+      out(`${label}: ${fmt(rate)} tx/s = ${fmt(ratio * 100, 1)}% of the COPY floor`);
+      out(
+        `  goal ≥ ${fmt(GOAL_TX_S)} tx/s ${rate >= GOAL_TX_S ? 'met' : 'missed'}; goal ≥ 50% of the floor ${ratio >= 0.5 ? 'met' : 'missed'}`,
+      );
+    };
+    if (followerTxPerS !== null) report('follower', followerTxPerS);
+    if (pipeline1 !== null) {
+      printPipeline(pipeline1);
+      out('  SQL as Postgres answered it (statements overlap decoding):');
+      printSql(sqlTimes, pipeline1.blocks);
+      report('pipelined backfill', pipeline1.txs / (pipeline1.ms / 1000));
+    }
+
+    // (4) With the follower measured above, the pipeline runs on a second fresh database.
+    if (FOLLOWER) {
+      const second = await createTestDatabase('postgres', { name: 'bench_ingest_batch' });
+      try {
+        await createChainFollower({
+          db: second.db,
+          rpc,
+          pools,
+          logger,
+          config: { pollIntervalMs: 60_000 },
+        }).prepare();
+        await pipelinedBackfill(rpc, second.db, pools, 0, node.preludeHeight);
+        const p = await pipelinedBackfill(rpc, second.db, pools, node.preludeHeight + 1, node.tipHeight);
+        printPipeline(p);
+        report('pipelined backfill', p.txs / (p.ms / 1000));
+      } finally {
+        await second.close();
+      }
+    }
+  } finally {
+    await admin.end();
+    await db.destroy();
+    await testDb.close();
+    await node.stop();
+  }
+}

@@ -1,0 +1,334 @@
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Db } from '@minetrace/shared/db';
+import type { Logger } from '@minetrace/shared/log';
+import { GraphQLError, getOperationAST } from 'graphql';
+import { createSchema, createYoga, type Plugin } from 'graphql-yoga';
+import type { Authenticator } from '../auth/authenticator.js';
+import type { Principal } from '../auth/principal.js';
+import type { RateLimiter } from '../limits/rate-limiter.js';
+import type { ApiMetrics } from '../metrics/api-metrics.js';
+import { apiKeyResolvers, mutationResolvers } from './admin.resolvers.js';
+import { type ApiContext, createApiContext } from './api-context.js';
+import {
+  blockResolvers,
+  inputResolvers,
+  outputResolvers,
+  spendResolvers,
+  tipResolvers,
+  transactionResolvers,
+} from './chain.resolvers.js';
+import {
+  addressResolvers,
+  clusterResolvers,
+  miningIncomeRowResolvers,
+  payoutResolvers,
+  poolResolvers,
+} from './entity.resolvers.js';
+import { ERROR_CODES, type ErrorCode } from './errors.js';
+import { checkOperation, type GuardLimits, measureOperation, rejectionError } from './operation-guard.js';
+import { queryResolvers } from './query.resolvers.js';
+import type { Resolvers } from './resolvers.generated.js';
+import { DateTimeScalar, SatsScalar } from './scalars.js';
+
+/** Largest request body accepted (a query with its variables). */
+const MAX_BODY_BYTES = 256 * 1024;
+
+/** The schema's SDL, the contract clients code against. */
+export const typeDefs = readFileSync(new URL('./schema.graphql', import.meta.url), 'utf8');
+
+export const resolvers = {
+  Sats: SatsScalar,
+  Mutation: mutationResolvers,
+  ApiKey: apiKeyResolvers,
+  DateTime: DateTimeScalar,
+  Query: queryResolvers,
+  Tip: tipResolvers,
+  Block: blockResolvers,
+  Transaction: transactionResolvers,
+  Input: inputResolvers,
+  Output: outputResolvers,
+  Spend: spendResolvers,
+  Address: addressResolvers,
+  Cluster: clusterResolvers,
+  Pool: poolResolvers,
+  Payout: payoutResolvers,
+  MiningIncomeRow: miningIncomeRowResolvers,
+} satisfies Partial<Resolvers>;
+
+/** What one request records for the audit log while it runs. */
+interface AuditState {
+  operationName: string | null;
+  operationType: string | null;
+  variablesHash: string | null;
+  cost: number | null;
+}
+
+type RequestContext = ApiContext & { audit: AuditState };
+
+export interface GraphqlHandlerDeps {
+  db: Db;
+  logger: Logger;
+  authenticator: Authenticator;
+  rateLimiter: RateLimiter;
+  metrics: ApiMetrics;
+  limits: GuardLimits;
+}
+
+/** The GraphQL endpoint and the GraphiQL page, as handlers for the API server's routes. */
+export interface GraphqlHandler {
+  /** `GET`/`POST /graphql`. */
+  handle(req: IncomingMessage, res: ServerResponse): Promise<void>;
+  /** `GET /`: GraphiQL for browsers; false for other clients (404). */
+  graphiql(req: IncomingMessage, res: ServerResponse): Promise<boolean>;
+}
+
+/** SHA-256 of the variables as JSON with sorted keys, so equal variables hash equally. */
+export function hashVariables(variables: unknown): string | null {
+  if (variables === undefined || variables === null) return null;
+  if (typeof variables === 'object' && Object.keys(variables).length === 0) return null;
+  const canonical = JSON.stringify(variables, (_key, value) =>
+    value !== null && typeof value === 'object' && !Array.isArray(value)
+      ? Object.fromEntries(Object.entries(value).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
+      : value,
+  );
+  return createHash('sha256').update(canonical).digest('hex');
+}
+
+function guardPlugin(limits: GuardLimits): Plugin<RequestContext> {
+  return {
+    onExecute({ args, setResultAndStopExecution }) {
+      const ctx = args.contextValue as RequestContext;
+      const operation = getOperationAST(args.document, args.operationName);
+      ctx.audit.operationName = operation?.name?.value ?? args.operationName ?? null;
+      ctx.audit.operationType = operation?.operation ?? null;
+      ctx.audit.variablesHash = hashVariables(args.variableValues);
+      if (operation === null || operation === undefined) return;
+      const shape = measureOperation(
+        args.schema,
+        args.document,
+        operation,
+        (args.variableValues ?? {}) as Record<string, unknown>,
+        limits.maxPage,
+      );
+      ctx.audit.cost = shape.cost;
+      const rejection = checkOperation(shape, ctx.principal.role, limits);
+      if (rejection !== null) setResultAndStopExecution({ errors: [rejectionError(rejection)] });
+    },
+  };
+}
+
+/** Reads the body up to MAX_BODY_BYTES; null when it is larger. */
+async function readBody(req: IncomingMessage): Promise<Buffer | null> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req) {
+    size += (chunk as Buffer).length;
+    if (size > MAX_BODY_BYTES) return null;
+    chunks.push(chunk as Buffer);
+  }
+  return Buffer.concat(chunks);
+}
+
+function errorBody(code: ErrorCode, message: string, extensions: Record<string, unknown> = {}): string {
+  return JSON.stringify({ errors: [{ message, extensions: { ...extensions, code } }] });
+}
+
+/**
+ * Gives every error one of the stable `extensions.code`s: yoga's own codes for parse, validation
+ * and request errors become BAD_USER_INPUT (the original kept as `extensions.reason`).
+ */
+function withCodes(text: string, status: number): { text: string; outcome: string } {
+  let body: { errors?: Array<{ extensions?: Record<string, unknown> }> };
+  try {
+    body = JSON.parse(text);
+  } catch {
+    return { text, outcome: 'OK' };
+  }
+  if (!Array.isArray(body.errors) || body.errors.length === 0) return { text, outcome: 'OK' };
+  let changed = false;
+  for (const error of body.errors) {
+    const extensions = error.extensions ?? {};
+    const code = extensions.code;
+    if (typeof code !== 'string' || !(ERROR_CODES as readonly string[]).includes(code)) {
+      // Parse, validation and request-shape errors (GRAPHQL_PARSE_FAILED, BAD_REQUEST, …) are the caller's.
+      extensions.code = status < 500 ? 'BAD_USER_INPUT' : 'INTERNAL_SERVER_ERROR';
+      if (typeof code === 'string') extensions.reason = code;
+      changed = true;
+    }
+    // The HTTP status is the transport's business; keep extensions to the stable contract.
+    if ('http' in extensions) {
+      delete extensions.http;
+      changed = true;
+    }
+    error.extensions = extensions;
+  }
+  return { text: changed ? JSON.stringify(body) : text, outcome: String(body.errors[0]!.extensions!.code) };
+}
+
+export function createGraphqlHandler(deps: GraphqlHandlerDeps): GraphqlHandler {
+  const logger = deps.logger.child({ component: 'graphql' });
+  const yoga = createYoga<RequestContext>({
+    schema: createSchema<RequestContext>({ typeDefs, resolvers }),
+    graphqlEndpoint: '/graphql',
+    graphiql: { title: 'minetrace', defaultQuery: DEFAULT_QUERY },
+    landingPage: false,
+    logging: false,
+    // Unexpected errors reach clients as "Unexpected error." without message or stack; the log keeps them.
+    maskedErrors: {
+      isDev: false,
+      maskError(error, message) {
+        const original = error instanceof GraphQLError ? error.originalError : error;
+        if (error instanceof GraphQLError && (original === undefined || original instanceof GraphQLError)) {
+          return error;
+        }
+        logger.error({ err: original }, 'resolver failed');
+        return new GraphQLError(message, {
+          extensions: { code: 'INTERNAL_SERVER_ERROR' },
+          ...(error instanceof GraphQLError ? { nodes: error.nodes, path: error.path } : {}),
+        });
+      },
+    },
+    plugins: [guardPlugin(deps.limits)],
+  });
+
+  const audit = async (
+    principal: Principal,
+    state: AuditState,
+    started: { at: Date; ms: number },
+    resultBytes: number,
+    outcome: string,
+  ) => {
+    const durationMs = Math.round(performance.now() - started.ms);
+    deps.metrics.observeRequest(state.operationType ?? 'none', outcome, durationMs / 1000);
+    logger.info(
+      {
+        key_id: principal.kind === 'key' ? String(principal.keyId) : null,
+        operation_name: state.operationName,
+        outcome,
+        cost: state.cost,
+        duration_ms: durationMs,
+        result_bytes: resultBytes,
+      },
+      'graphql operation',
+    );
+    if (principal.kind !== 'key') return;
+    try {
+      await deps.db
+        .insertInto('audit_log')
+        .values({
+          api_key_id: principal.keyId,
+          operation_name: state.operationName,
+          operation_type: state.operationType,
+          variables_hash: state.variablesHash,
+          started_at: started.at,
+          duration_ms: durationMs,
+          result_bytes: resultBytes,
+          cost: state.cost,
+          outcome,
+        })
+        .execute();
+    } catch (err) {
+      logger.error({ err }, 'could not write the audit log');
+    }
+  };
+
+  const send = (res: ServerResponse, status: number, text: string, headers: Record<string, string> = {}) => {
+    res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', ...headers });
+    res.end(text);
+  };
+
+  return {
+    async handle(req, res) {
+      const started = { at: new Date(), ms: performance.now() };
+      const state: AuditState = { operationName: null, operationType: null, variablesHash: null, cost: null };
+      let auth: Awaited<ReturnType<Authenticator['authenticate']>>;
+      try {
+        auth = await deps.authenticator.authenticate(req.headers.authorization, req.socket.remoteAddress);
+      } catch (err) {
+        // The key store (the database) is unreachable: a GraphQL-shaped answer, without the cause.
+        logger.error({ err }, 'could not authenticate');
+        deps.metrics.observeRequest('none', 'INTERNAL_SERVER_ERROR', (performance.now() - started.ms) / 1000);
+        send(res, 503, errorBody('INTERNAL_SERVER_ERROR', 'the service is unavailable; retry later'), {
+          'retry-after': '5',
+        });
+        return;
+      }
+      if (!auth.ok) {
+        deps.metrics.observeRequest('none', 'UNAUTHENTICATED', (performance.now() - started.ms) / 1000);
+        send(res, 401, errorBody('UNAUTHENTICATED', auth.message), { 'www-authenticate': 'Bearer' });
+        return;
+      }
+      const { principal } = auth;
+      const caller = principal.kind === 'key' ? `key:${principal.keyId}` : `open:${req.socket.remoteAddress}`;
+      const limit = await deps.rateLimiter.consume(caller);
+      if (!limit.allowed) {
+        const retryAfter = Math.ceil(limit.retryAfterMs / 1000);
+        const text = errorBody('RATE_LIMITED', `rate limit exceeded; retry in ${retryAfter} s`, {
+          retryAfterSeconds: retryAfter,
+        });
+        await audit(principal, state, started, Buffer.byteLength(text), 'RATE_LIMITED');
+        send(res, 429, text, { 'retry-after': String(retryAfter) });
+        return;
+      }
+      const body = req.method === 'GET' || req.method === 'HEAD' ? undefined : await readBody(req);
+      if (body === null) {
+        const text = errorBody('BAD_USER_INPUT', `request body larger than ${MAX_BODY_BYTES} bytes`);
+        await audit(principal, state, started, Buffer.byteLength(text), 'BAD_USER_INPUT');
+        send(res, 413, text);
+        return;
+      }
+      const headers = new Headers();
+      for (const [name, value] of Object.entries(req.headers)) {
+        if (typeof value === 'string') headers.set(name, value);
+      }
+      const request = new Request(`http://localhost${req.url ?? '/graphql'}`, {
+        method: req.method ?? 'GET',
+        headers,
+        ...(body === undefined ? {} : { body: new Uint8Array(body) }),
+      });
+      const context: RequestContext = {
+        ...createApiContext(deps.db, principal, deps.limits.maxPage),
+        audit: state,
+      };
+      const response = await yoga.handleRequest(request, context);
+      const isJson = (response.headers.get('content-type') ?? '').includes('json');
+      const raw = await response.text();
+      const { text, outcome } = isJson ? withCodes(raw, response.status) : { text: raw, outcome: 'OK' };
+      // Clients see errors in the GraphQL errors array, never a bare server error.
+      const status = response.status >= 500 ? 200 : response.status;
+      const out: Record<string, string> = {};
+      response.headers.forEach((value, name) => {
+        if (name !== 'content-length') out[name] = value;
+      });
+      // Recorded before the answer leaves, so that no answered operation is missing from the log.
+      await audit(principal, state, started, Buffer.byteLength(text), outcome);
+      res.writeHead(status, out);
+      res.end(text);
+    },
+
+    async graphiql(req, res) {
+      if (!(req.headers.accept ?? '').includes('text/html')) return false;
+      const response = await yoga.handleRequest(
+        new Request('http://localhost/graphql', { method: 'GET', headers: { accept: 'text/html' } }),
+        {} as RequestContext,
+      );
+      res.writeHead(response.status, { 'content-type': 'text/html; charset=utf-8' });
+      res.end(await response.text());
+      return true;
+    },
+  };
+}
+
+const DEFAULT_QUERY = `# minetrace: blocks, transactions, addresses, pools and their payouts.
+# Send an API key as the header  Authorization: Bearer <key>  (not needed on localhost while none exists).
+{
+  tip { height hash time }
+  pools { name slug blocksMined rewardTotal }
+  blocks(first: 5) {
+    edges { node { height hash time pool { name } poolMatch reward txCount } }
+    pageInfo { hasNextPage endCursor }
+  }
+}
+`;

@@ -1,0 +1,397 @@
+import { hashToHex } from '@minetrace/shared';
+import type { Address, Block, Db, Output, Tx } from '@minetrace/shared/db';
+import DataLoader from 'dataloader';
+import { sql } from 'kysely';
+import type { ClusterModel, PayoutModel, PoolModel } from './models.js';
+
+/** Totals of one address (or cluster): satoshis in, satoshis out, and distinct transactions. */
+export interface FlowTotals {
+  received: bigint;
+  sent: bigint;
+  txCount: number;
+}
+
+/** A label on an address, as the `Tag` type shows it. */
+export interface TagModel {
+  label: string;
+  category: string;
+  source: string;
+  confidence: number;
+}
+
+/** Asks for one page of a parent's children: `first` rows after the cursor key `after`. */
+export interface PageKey<P> {
+  parent: P;
+  first: number;
+  after: bigint[] | null;
+}
+
+/** The page's rows (up to first + 1: the extra one says a next page exists). */
+export type PageRows<T> = T[];
+
+/**
+ * Every batched read a request may make. One set per request (DataLoader caches for the request
+ * only), so that resolving N parents costs one query per kind of child, not one per parent.
+ */
+export interface Loaders {
+  blockByHeight: DataLoader<number, Block | null>;
+  blockByHash: DataLoader<string, Block | null>;
+  txById: DataLoader<bigint, Tx | null>;
+  txByTxid: DataLoader<string, Tx | null>;
+  outputsByTx: DataLoader<bigint, Output[]>;
+  /** The outputs a tx spent, in input order. */
+  spentByTx: DataLoader<bigint, Output[]>;
+  addressById: DataLoader<bigint, Address | null>;
+  addressByString: DataLoader<string, Address | null>;
+  addressTotals: DataLoader<bigint, FlowTotals>;
+  tagsByAddress: DataLoader<string, TagModel[]>;
+  blockTxPage: DataLoader<PageKey<number>, PageRows<Tx>>;
+  addressTxPage: DataLoader<PageKey<bigint>, PageRows<Tx>>;
+  poolById: DataLoader<number, PoolModel | null>;
+  poolBySlug: DataLoader<string, PoolModel | null>;
+  poolBlockCount: DataLoader<{ poolId: number; from: number | null; to: number | null }, number>;
+  poolReward: DataLoader<number, bigint>;
+  clusterById: DataLoader<bigint, ClusterModel | null>;
+  clusterTotals: DataLoader<bigint, FlowTotals>;
+  clusterAddressPage: DataLoader<PageKey<bigint>, PageRows<Address>>;
+  clusterTags: DataLoader<bigint, TagModel[]>;
+  clusterPools: DataLoader<bigint, PoolModel[]>;
+  addressPayoutPage: DataLoader<PageKey<bigint>, PageRows<PayoutModel>>;
+  poolPayoutPage: DataLoader<PageKey<number>, PageRows<PayoutModel>>;
+}
+
+const pageCacheKey = (key: PageKey<unknown>) =>
+  `${String(key.parent)}|${key.first}|${key.after?.join(',') ?? ''}`;
+
+/** Maps rows back onto the loader's keys (DataLoader wants one result per key, in key order). */
+function byKey<K, R>(keys: readonly K[], rows: readonly R[], keyOf: (row: R) => K): Array<R | null> {
+  const map = new Map<K, R>();
+  for (const row of rows) map.set(keyOf(row), row);
+  return keys.map((key) => map.get(key) ?? null);
+}
+
+function groupBy<K, R>(keys: readonly K[], rows: readonly R[], keyOf: (row: R) => K): R[][] {
+  const map = new Map<K, R[]>();
+  for (const row of rows) {
+    const key = keyOf(row);
+    const list = map.get(key);
+    if (list === undefined) map.set(key, [row]);
+    else list.push(row);
+  }
+  return keys.map((key) => map.get(key) ?? []);
+}
+
+/**
+ * A loader of pages: keys asking the same page shape (first, after) are answered by one query over
+ * all their parents (`fetch`), which returns each parent's first `first + 1` rows.
+ */
+function pageLoader<P, T>(
+  fetch: (parents: P[], first: number, after: bigint[] | null) => Promise<Array<{ parent: P; row: T }>>,
+): DataLoader<PageKey<P>, PageRows<T>> {
+  return new DataLoader<PageKey<P>, PageRows<T>, string>(
+    async (keys) => {
+      const groups = new Map<string, PageKey<P>[]>();
+      for (const key of keys) {
+        const shape = `${key.first}|${key.after?.join(',') ?? ''}`;
+        const group = groups.get(shape);
+        if (group === undefined) groups.set(shape, [key]);
+        else group.push(key);
+      }
+      const results = new Map<string, T[]>();
+      await Promise.all(
+        [...groups.values()].map(async (group) => {
+          const { first, after } = group[0]!;
+          const parents = [...new Set(group.map((key) => key.parent))];
+          const rows = await fetch(parents, first, after);
+          const byParent = new Map<string, T[]>();
+          for (const { parent, row } of rows) {
+            const list = byParent.get(String(parent));
+            if (list === undefined) byParent.set(String(parent), [row]);
+            else list.push(row);
+          }
+          for (const key of group) results.set(pageCacheKey(key), byParent.get(String(key.parent)) ?? []);
+        }),
+      );
+      return keys.map((key) => results.get(pageCacheKey(key)) ?? []);
+    },
+    { cacheKeyFn: pageCacheKey },
+  );
+}
+
+/** `tx_id` of the transactions touching each address (paying it or spending from it). */
+const addressTxsSql = (ids: readonly bigint[]) => sql`
+  SELECT address_id, tx_id FROM outputs WHERE address_id IN (${sql.join(ids)})
+  UNION
+  SELECT address_id, spent_by_tx_id FROM outputs
+  WHERE address_id IN (${sql.join(ids)}) AND spent_by_tx_id IS NOT NULL`;
+
+const POOL_TAG_SOURCE = 'mining-pools dataset';
+
+export function createLoaders(db: Db): Loaders {
+  const txById = new DataLoader<bigint, Tx | null>(async (ids) => {
+    const rows = await db
+      .selectFrom('txs')
+      .selectAll()
+      .where('id', 'in', [...ids])
+      .execute();
+    return byKey(ids, rows, (row) => row.id);
+  });
+
+  const flowTotals = async (
+    groupExpr: 'address' | 'cluster',
+    ids: readonly bigint[],
+  ): Promise<FlowTotals[]> => {
+    const members =
+      groupExpr === 'address'
+        ? sql`SELECT id AS member, id AS grp FROM addresses WHERE id IN (${sql.join(ids)})`
+        : sql`SELECT id AS member, coalesce(cluster_id, id) AS grp FROM addresses
+              WHERE coalesce(cluster_id, id) IN (${sql.join(ids)})`;
+    const [sums, counts] = await Promise.all([
+      sql<{ grp: bigint; received: bigint; sent: bigint }>`
+        WITH m AS (${members})
+        SELECT m.grp, coalesce(sum(o.value), 0)::int8 AS received,
+               coalesce(sum(o.value) FILTER (WHERE o.spent_by_tx_id IS NOT NULL), 0)::int8 AS sent
+        FROM m JOIN outputs o ON o.address_id = m.member GROUP BY m.grp`.execute(db),
+      sql<{ grp: bigint; n: bigint }>`
+        WITH m AS (${members})
+        SELECT grp, count(DISTINCT tx_id)::int8 AS n FROM (
+          SELECT m.grp, o.tx_id FROM m JOIN outputs o ON o.address_id = m.member
+          UNION ALL
+          SELECT m.grp, o.spent_by_tx_id FROM m JOIN outputs o ON o.address_id = m.member
+          WHERE o.spent_by_tx_id IS NOT NULL) t GROUP BY grp`.execute(db),
+    ]);
+    const sumBy = byKey(ids, sums.rows, (row) => row.grp);
+    const countBy = byKey(ids, counts.rows, (row) => row.grp);
+    return ids.map((_, i) => ({
+      received: sumBy[i]?.received ?? 0n,
+      sent: sumBy[i]?.sent ?? 0n,
+      txCount: Number(countBy[i]?.n ?? 0n),
+    }));
+  };
+
+  const poolById = new DataLoader<number, PoolModel | null>(async (ids) => {
+    const rows = await db
+      .selectFrom('pools')
+      .selectAll()
+      .where('id', 'in', [...ids])
+      .execute();
+    return byKey(ids, rows, (row) => row.id);
+  });
+
+  const payoutPage = <P extends bigint | number>(column: 'address_id' | 'pool_id') =>
+    pageLoader<P, PayoutModel>(async (parents, first, after) => {
+      const afterClause =
+        after === null ? sql`TRUE` : sql`(payout_tx_id, n) > (${after[0]!}, ${Number(after[1]!)})`;
+      const result = await sql<PayoutModel & { rn: bigint }>`
+        SELECT * FROM (
+          SELECT p.*, row_number() OVER (PARTITION BY ${sql.ref(column)} ORDER BY payout_tx_id, n) AS rn
+          FROM payouts p WHERE ${sql.ref(column)} IN (${sql.join(parents)}) AND ${afterClause}
+        ) ranked WHERE rn <= ${first + 1} ORDER BY payout_tx_id, n`.execute(db);
+      return result.rows.map(({ rn: _rn, ...row }) => ({ parent: row[column] as P, row }));
+    });
+
+  return {
+    blockByHeight: new DataLoader(async (heights) => {
+      const rows = await db
+        .selectFrom('blocks')
+        .selectAll()
+        .where('height', 'in', [...heights])
+        .execute();
+      return byKey(heights, rows, (row) => row.height);
+    }),
+    blockByHash: new DataLoader(async (hashes) => {
+      const rows = await db
+        .selectFrom('blocks')
+        .selectAll()
+        .where(
+          'hash',
+          'in',
+          hashes.map((hex) => Buffer.from(hex, 'hex')),
+        )
+        .execute();
+      return byKey(hashes, rows, (row) => hashToHex(row.hash));
+    }),
+    txById,
+    txByTxid: new DataLoader(async (txids) => {
+      // Two txs may share a txid (BIP30 duplicates); the later one is the one that can be spent.
+      const rows = await db
+        .selectFrom('txs')
+        .selectAll()
+        .where(
+          'txid',
+          'in',
+          txids.map((hex) => Buffer.from(hex, 'hex')),
+        )
+        .orderBy('id')
+        .execute();
+      return byKey(txids, rows, (row) => hashToHex(row.txid));
+    }),
+    outputsByTx: new DataLoader(async (ids) => {
+      const rows = await db
+        .selectFrom('outputs')
+        .selectAll()
+        .where('tx_id', 'in', [...ids])
+        .orderBy('tx_id')
+        .orderBy('n')
+        .execute();
+      return groupBy(ids, rows, (row) => row.tx_id);
+    }),
+    spentByTx: new DataLoader(async (ids) => {
+      const rows = await db
+        .selectFrom('outputs')
+        .selectAll()
+        .where('spent_by_tx_id', 'in', [...ids])
+        .orderBy('spent_by_tx_id')
+        .orderBy('spent_by_input')
+        .execute();
+      return groupBy(ids, rows, (row) => row.spent_by_tx_id!);
+    }),
+    addressById: new DataLoader(async (ids) => {
+      const rows = await db
+        .selectFrom('addresses')
+        .selectAll()
+        .where('id', 'in', [...ids])
+        .execute();
+      return byKey(ids, rows, (row) => row.id);
+    }),
+    addressByString: new DataLoader(async (addresses) => {
+      const rows = await db
+        .selectFrom('addresses')
+        .selectAll()
+        .where('address', 'in', [...addresses])
+        .execute();
+      return byKey(addresses, rows, (row) => row.address);
+    }),
+    addressTotals: new DataLoader((ids) => flowTotals('address', ids)),
+    tagsByAddress: new DataLoader(async (addresses) => {
+      const rows = await db
+        .selectFrom('pool_addresses')
+        .innerJoin('pools', 'pools.id', 'pool_addresses.pool_id')
+        .select(['pool_addresses.address', 'pools.name'])
+        .where('pool_addresses.address', 'in', [...addresses])
+        .orderBy('pools.name')
+        .execute();
+      return groupBy(addresses, rows, (row) => row.address).map((list) =>
+        list.map((row) => ({
+          label: row.name,
+          category: 'mining-pool',
+          source: POOL_TAG_SOURCE,
+          confidence: 1,
+        })),
+      );
+    }),
+    blockTxPage: pageLoader<number, Tx>(async (heights, first, after) => {
+      // A block's txs have the contiguous positions 0..tx_count-1, so a page is a range of idx.
+      const start = after === null ? 0 : Number(after[0]!) + 1;
+      const rows = await db
+        .selectFrom('txs')
+        .selectAll()
+        .where('height', 'in', heights)
+        .where('idx', '>=', start)
+        .where('idx', '<', start + first + 1)
+        .orderBy('id')
+        .execute();
+      return rows.map((row) => ({ parent: row.height, row }));
+    }),
+    addressTxPage: pageLoader<bigint, Tx>(async (ids, first, after) => {
+      const afterClause = after === null ? sql`TRUE` : sql`tx_id < ${after[0]!}`;
+      const result = await sql<Tx & { address_id: bigint }>`
+        SELECT r.address_id, t.* FROM (
+          SELECT address_id, tx_id, row_number() OVER (PARTITION BY address_id ORDER BY tx_id DESC) AS rn
+          FROM (${addressTxsSql(ids)}) touched WHERE ${afterClause}
+        ) r JOIN txs t ON t.id = r.tx_id
+        WHERE r.rn <= ${first + 1} ORDER BY r.address_id, r.tx_id DESC`.execute(db);
+      return result.rows.map(({ address_id, ...row }) => ({ parent: address_id, row }));
+    }),
+    poolById,
+    poolBySlug: new DataLoader(async (slugs) => {
+      const rows = await db
+        .selectFrom('pools')
+        .selectAll()
+        .where('slug', 'in', [...slugs])
+        .execute();
+      return byKey(slugs, rows, (row) => row.slug);
+    }),
+    poolBlockCount: new DataLoader(
+      async (keys) => {
+        const out = new Map<string, number>();
+        const shapes = new Map<string, typeof keys extends readonly (infer K)[] ? K[] : never>();
+        for (const key of keys) {
+          const shape = `${key.from}|${key.to}`;
+          shapes.set(shape, [...(shapes.get(shape) ?? []), key]);
+        }
+        await Promise.all(
+          [...shapes.values()].map(async (group) => {
+            const { from, to } = group[0]!;
+            let query = db
+              .selectFrom('blocks')
+              .select(['pool_id', (eb) => eb.fn.countAll<bigint>().as('n')])
+              .where(
+                'pool_id',
+                'in',
+                group.map((key) => key.poolId),
+              )
+              .groupBy('pool_id');
+            if (from !== null) query = query.where('time', '>=', from);
+            if (to !== null) query = query.where('time', '<', to);
+            const rows = await query.execute();
+            for (const row of rows) out.set(`${row.pool_id}|${from}|${to}`, Number(row.n));
+          }),
+        );
+        return keys.map((key) => out.get(`${key.poolId}|${key.from}|${key.to}`) ?? 0);
+      },
+      { cacheKeyFn: (key) => `${key.poolId}|${key.from}|${key.to}` },
+    ),
+    poolReward: new DataLoader(async (ids) => {
+      const rows = await sql<{ pool_id: number; reward: bigint }>`
+        SELECT pool_id, sum(subsidy + coalesce(fees, 0))::int8 AS reward FROM blocks
+        WHERE pool_id IN (${sql.join([...ids])}) GROUP BY pool_id`.execute(db);
+      return byKey(ids, rows.rows, (row) => row.pool_id).map((row) => row?.reward ?? 0n);
+    }),
+    clusterById: new DataLoader(async (ids) => {
+      // An id names a cluster when it is a clusters row, or an address standing alone.
+      const rows = await sql<{ id: bigint; size: number }>`
+        SELECT a.id, coalesce(c.size, 1) AS size FROM addresses a LEFT JOIN clusters c ON c.id = a.id
+        WHERE a.id IN (${sql.join([...ids])}) AND (a.cluster_id IS NULL OR a.cluster_id = a.id)`.execute(db);
+      return byKey(ids, rows.rows, (row) => row.id).map((row) =>
+        row === null ? null : { id: row.id, size: row.size },
+      );
+    }),
+    clusterTotals: new DataLoader((ids) => flowTotals('cluster', ids)),
+    clusterAddressPage: pageLoader<bigint, Address>(async (ids, first, after) => {
+      const afterClause = after === null ? sql`TRUE` : sql`id > ${after[0]!}`;
+      const result = await sql<Address & { grp: bigint; rn: bigint }>`
+        SELECT * FROM (
+          SELECT a.*, coalesce(a.cluster_id, a.id) AS grp,
+                 row_number() OVER (PARTITION BY coalesce(a.cluster_id, a.id) ORDER BY a.id) AS rn
+          FROM addresses a WHERE coalesce(a.cluster_id, a.id) IN (${sql.join(ids)}) AND ${afterClause}
+        ) ranked WHERE rn <= ${first + 1} ORDER BY grp, id`.execute(db);
+      return result.rows.map(({ grp, rn: _rn, ...row }) => ({ parent: grp, row }));
+    }),
+    clusterTags: new DataLoader(async (ids) => {
+      const rows = await sql<{ grp: bigint; name: string }>`
+        SELECT DISTINCT coalesce(a.cluster_id, a.id) AS grp, p.name
+        FROM addresses a JOIN pool_addresses pa ON pa.address = a.address JOIN pools p ON p.id = pa.pool_id
+        WHERE coalesce(a.cluster_id, a.id) IN (${sql.join([...ids])}) ORDER BY p.name`.execute(db);
+      return groupBy(ids, rows.rows, (row) => row.grp).map((list) =>
+        list.map((row) => ({
+          label: row.name,
+          category: 'mining-pool',
+          source: POOL_TAG_SOURCE,
+          confidence: 1,
+        })),
+      );
+    }),
+    clusterPools: new DataLoader(async (ids) => {
+      const rows = await sql<PoolModel & { grp: bigint }>`
+        SELECT DISTINCT coalesce(a.cluster_id, a.id) AS grp, p.*
+        FROM addresses a JOIN payouts po ON po.address_id = a.id JOIN pools p ON p.id = po.pool_id
+        WHERE coalesce(a.cluster_id, a.id) IN (${sql.join([...ids])}) ORDER BY p.name`.execute(db);
+      return groupBy(ids, rows.rows, (row) => row.grp).map((list) =>
+        list.map(({ grp: _grp, ...pool }) => pool),
+      );
+    }),
+    addressPayoutPage: payoutPage<bigint>('address_id'),
+    poolPayoutPage: payoutPage<number>('pool_id'),
+  };
+}

@@ -1,0 +1,122 @@
+import { createDevnetChain, createMainnetLikeGenerator, type DevnetChain } from '@minetrace/devnet';
+import { type BlockRows, decodeBlock } from '@minetrace/shared/chain';
+import { createTestDatabase, type TestDatabase } from '@minetrace/shared/db/testing';
+import { loadPools } from '@minetrace/shared/pools';
+import { sql } from 'kysely';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { applyBlockBatch } from './batch-ingest.js';
+import { applyBlock } from './block-ingest.js';
+import { BlockNotContiguousError } from './ingest.errors.js';
+
+const pools = loadPools();
+/** Mainnet-like blocks after the funding prelude: spends inside a block, across blocks and batches. */
+const BLOCKS = 4;
+
+let chain: DevnetChain;
+let rows: BlockRows[];
+let oneByOne: TestDatabase;
+let batched: TestDatabase;
+
+/** Every chain row, with address ids replaced by the address (ids may differ by identity gaps). */
+type Row = Record<string, unknown>;
+
+async function snapshot(test: TestDatabase) {
+  const blocks =
+    await sql<Row>`SELECT height, hash, prev_hash, time, version, bits, nonce, size, weight, pool_id,
+      pool_match, coinbase_tag, subsidy, fees, tx_count FROM blocks ORDER BY height`.execute(test.db);
+  const txs = await sql<Row>`SELECT * FROM txs ORDER BY id`.execute(test.db);
+  const outputs =
+    await sql<Row>`SELECT o.tx_id, o.n, o.value, o.script_type, a.address, o.spent_by_tx_id, o.spent_by_input
+      FROM outputs o LEFT JOIN addresses a ON a.id = o.address_id ORDER BY o.tx_id, o.n`.execute(test.db);
+  const addresses =
+    await sql<Row>`SELECT address, script_type, first_height FROM addresses ORDER BY address`.execute(
+      test.db,
+    );
+  const state = await sql<Row>`SELECT network, tip_height, tip_hash FROM chain_state`.execute(test.db);
+  return {
+    blocks: blocks.rows,
+    txs: txs.rows,
+    outputs: outputs.rows,
+    addresses: addresses.rows,
+    state: state.rows,
+  };
+}
+
+beforeAll(async () => {
+  chain = createDevnetChain();
+  const generator = createMainnetLikeGenerator(chain, { seed: 'batch-ingest', txsPerBlock: 150 });
+  for (let i = 0; i < BLOCKS; i++) generator.mineNext();
+  rows = [];
+  for (let h = 0; h <= chain.tipHeight(); h++) {
+    rows.push(decodeBlock(chain.getBlock(chain.hashAtHeight(h)!)!.raw, 'regtest'));
+  }
+  [oneByOne, batched] = await Promise.all([
+    createTestDatabase('postgres', { name: 'batch_ingest_a' }),
+    createTestDatabase('postgres', { name: 'batch_ingest_b' }),
+  ]);
+  for (const [height, block] of rows.entries()) await applyBlock(oneByOne.db, block, pools, { height });
+}, 120_000);
+
+afterAll(async () => {
+  await Promise.all([oneByOne?.close(), batched?.close()]);
+});
+
+describe('applyBlockBatch on postgres', () => {
+  it('writes exactly the chain rows applyBlock writes, in batches that split the spend graph', async () => {
+    // Uneven batches: the prelude in two, then mainnet-like blocks two at a time and one alone.
+    const cuts = [0, 60, 102, 104, rows.length];
+    for (let i = 0; i + 1 < cuts.length; i++) {
+      const result = await applyBlockBatch(batched.db, rows.slice(cuts[i], cuts[i + 1]), pools);
+      expect(result.blocks.map((b) => b.height)).toEqual(
+        Array.from({ length: cuts[i + 1]! - cuts[i]! }, (_, k) => cuts[i]! + k),
+      );
+      for (const block of result.blocks) expect(block.unresolvedInputs).toBe(0);
+    }
+    const [a, b] = await Promise.all([snapshot(oneByOne), snapshot(batched)]);
+    expect(b.state).toEqual(a.state);
+    expect(b.blocks).toEqual(a.blocks);
+    expect(b.txs).toEqual(a.txs);
+    expect(b.addresses).toEqual(a.addresses);
+    expect(b.outputs).toEqual(a.outputs);
+    // The comparison is only as good as the data: spends and fees must be there to compare.
+    expect(b.outputs.filter((o) => o.spent_by_tx_id !== null).length).toBeGreaterThan(BLOCKS * 150);
+    expect(b.blocks.at(-1)!.fees as bigint).toBeGreaterThan(0n);
+  });
+
+  it('refuses a batch that does not extend the tip, or has a gap, writing nothing', async () => {
+    const test = await createTestDatabase('postgres', { name: 'batch_ingest_c' });
+    try {
+      await applyBlockBatch(test.db, rows.slice(0, 3), pools);
+      await expect(applyBlockBatch(test.db, rows.slice(4, 6), pools)).rejects.toBeInstanceOf(
+        BlockNotContiguousError,
+      );
+      await expect(applyBlockBatch(test.db, [rows[3]!, rows[5]!], pools)).rejects.toBeInstanceOf(
+        BlockNotContiguousError,
+      );
+      const tip = await sql<{ tip_height: number; n: bigint }>`
+        SELECT tip_height, (SELECT count(*) FROM blocks) AS n FROM chain_state`.execute(test.db);
+      expect(tip.rows[0]).toEqual({ tip_height: 2, n: 3n });
+    } finally {
+      await test.close();
+    }
+  });
+
+  it('calls afterBlock in height order inside the transaction, with the ids it stored', async () => {
+    const test = await createTestDatabase('postgres', { name: 'batch_ingest_d' });
+    try {
+      const seen: number[] = [];
+      await applyBlockBatch(test.db, rows.slice(0, 4), pools, {
+        afterBlock: async (trx, block) => {
+          seen.push(block.height);
+          const n = await sql<{
+            n: bigint;
+          }>`SELECT count(*) AS n FROM txs WHERE id = ANY(${block.txIds}::int8[])`.execute(trx);
+          expect(n.rows[0]!.n).toBe(BigInt(block.rows.txs.length));
+        },
+      });
+      expect(seen).toEqual([0, 1, 2, 3]);
+    } finally {
+      await test.close();
+    }
+  });
+});

@@ -1,0 +1,382 @@
+import { hashToHex } from '@minetrace/shared';
+import { type BlockRows, networkFromChain, scriptTypeCode } from '@minetrace/shared/chain';
+import type { Database, Db } from '@minetrace/shared/db';
+import { identifyPool, type PoolSet } from '@minetrace/shared/pools';
+import { sql, type Transaction } from 'kysely';
+import { blockSubsidy } from './block-subsidy.js';
+import { BlockNotContiguousError, NetworkMismatchError } from './ingest.errors.js';
+
+/** One block of a batch as `applyBlockBatch` stored it. */
+export interface BatchBlock {
+  height: number;
+  rows: BlockRows;
+  /** `txs.id` of each transaction, in block order (consecutive). */
+  txIds: bigint[];
+  /** `addresses.id` of every address the block's outputs pay. */
+  addressIds: ReadonlyMap<string, bigint>;
+  poolId: number | null;
+  fees: bigint | null;
+  unresolvedInputs: number;
+}
+
+export interface ApplyBlockBatchOptions {
+  /**
+   * Runs inside the batch's transaction after every chain row of the batch is written, once per
+   * block in height order: where derived rows (payouts, clusters) are written in batch mode.
+   */
+  afterBlock?: (trx: Transaction<Database>, block: BatchBlock) => Promise<void>;
+}
+
+export interface ApplyBlockBatchResult {
+  blocks: BatchBlock[];
+  txCount: number;
+}
+
+const ZERO_HASH = Buffer.alloc(32);
+
+/**
+ * Writes several consecutive decoded blocks and moves the tip to the last, in ONE SQL transaction
+ * (a crash leaves the database at the previous tip or at the last block of the batch). Rows are the
+ * same as `applyBlock` writes; what changes is the number of round trips and how spends resolve:
+ *
+ * - prevouts created inside the batch resolve in memory: those outputs are inserted already marked
+ *   spent, and their values give the fees without a read;
+ * - the remaining prevout txids resolve in one indexed lookup (`txs.txid = ANY(...)`), then one
+ *   UPDATE by primary key marks them spent and returns their values. The UPDATE runs with hash and
+ *   merge joins off: with a few thousand keys an index nested loop is what Postgres should do, but
+ *   on tables whose statistics lag behind a bulk load it otherwise hashes every unspent output;
+ * - one INSERT per table for the whole batch (addresses, outputs, txs, blocks).
+ *
+ * Invariants: `blocks[0]` must extend the indexed tip (or start an empty database) and each block
+ * must extend the one before it, else `BlockNotContiguousError` and nothing is written. Blocks
+ * already indexed are not skipped: a batch is for backfill above the tip. Tx ids continue from
+ * max(txs.id) + 1. Inputs whose prevout is unknown are counted; their tx's fee and their block's fees
+ * stay null.
+ */
+export async function applyBlockBatch(
+  db: Db,
+  blocks: BlockRows[],
+  pools: PoolSet,
+  options: ApplyBlockBatchOptions = {},
+): Promise<ApplyBlockBatchResult> {
+  if (blocks.length === 0) return { blocks: [], txCount: 0 };
+  return db.transaction().execute((trx) => applyIn(trx, blocks, pools, options));
+}
+
+async function applyIn(
+  trx: Transaction<Database>,
+  blocks: BlockRows[],
+  pools: PoolSet,
+  options: ApplyBlockBatchOptions,
+): Promise<ApplyBlockBatchResult> {
+  const first = blocks[0]!;
+  const state = await trx
+    .selectFrom('chain_state')
+    .selectAll()
+    .where('id', '=', true)
+    .forUpdate()
+    .executeTakeFirst();
+  if (state !== undefined && networkFromChain(state.network) !== first.network) {
+    throw new NetworkMismatchError(
+      `block ${hashToHex(first.header.hash)} is a ${first.network} block but this database indexes ${state.network}`,
+    );
+  }
+  const tipHeight = state?.tip_height ?? null;
+  const tipHash = state?.tip_hash ?? null;
+  let firstHeight: number;
+  if (tipHeight === null || tipHash === null) {
+    firstHeight = first.header.prevHash.equals(ZERO_HASH) ? 0 : (first.coinbase.height ?? -1);
+    if (firstHeight < 0) {
+      throw notContiguous(first, tipHeight, tipHash, 'starts an empty database but has no BIP34 height');
+    }
+  } else {
+    if (!first.header.prevHash.equals(tipHash)) {
+      throw notContiguous(first, tipHeight, tipHash, `does not extend the indexed tip at ${tipHeight}`);
+    }
+    firstHeight = tipHeight + 1;
+  }
+  for (let i = 1; i < blocks.length; i++) {
+    if (!blocks[i]!.header.prevHash.equals(blocks[i - 1]!.header.hash)) {
+      throw notContiguous(blocks[i]!, tipHeight, tipHash, 'does not extend the block before it in the batch');
+    }
+  }
+
+  const maxId = await trx
+    .selectFrom('txs')
+    .select(sql<bigint | null>`max(id)`.as('max_id'))
+    .executeTakeFirstOrThrow();
+  let nextTxId = (maxId.max_id ?? -1n) + 1n;
+  const stored: BatchBlock[] = blocks.map((rows, b) => {
+    const txIds = rows.txs.map(() => nextTxId++);
+    return {
+      height: firstHeight + b,
+      rows,
+      txIds,
+      addressIds: new Map(),
+      poolId: null,
+      fees: 0n,
+      unresolvedInputs: 0,
+    };
+  });
+
+  // Addresses: new ones in first-seen order across the batch, then every id in one query.
+  const addressType = new Map<string, { type: number; height: number }>();
+  for (const block of stored) {
+    for (const tx of block.rows.txs) {
+      for (const out of tx.outputs) {
+        if (out.address !== null && !addressType.has(out.address)) {
+          addressType.set(out.address, { type: scriptTypeCode(out.scriptType), height: block.height });
+        }
+      }
+    }
+  }
+  const addressIds = new Map<string, bigint>();
+  if (addressType.size > 0) {
+    const addresses = [...addressType.keys()];
+    const values = [...addressType.values()];
+    await sql`
+      INSERT INTO addresses (address, script_type, first_height)
+      SELECT u.address, u.script_type, u.first_height
+      FROM unnest(${addresses}::text[], ${values.map((v) => v.type)}::int2[], ${values.map((v) => v.height)}::int4[])
+        WITH ORDINALITY AS u(address, script_type, first_height, ord)
+      ORDER BY u.ord
+      ON CONFLICT (address) DO NOTHING`.execute(trx);
+    const resolved = await sql<{ id: bigint; address: string }>`
+      SELECT id, address FROM addresses WHERE address = ANY(${addresses}::text[])`.execute(trx);
+    for (const row of resolved.rows) addressIds.set(row.address, row.id);
+  }
+
+  // Outputs of the batch, keyed by outpoint, so in-batch spends never reach the database.
+  interface Created {
+    value: bigint;
+    spender: bigint | null;
+    input: number | null;
+  }
+  const created = new Map<string, Created>();
+  const idByTxid = new Map<string, bigint>();
+  /** Per tx: [sum of resolved input values, inputs resolved]. */
+  const inputSums = new Map<bigint, { value: bigint; count: number }>();
+  const credit = (spender: bigint, value: bigint) => {
+    const sum = inputSums.get(spender) ?? { value: 0n, count: 0 };
+    sum.value += value;
+    sum.count += 1;
+    inputSums.set(spender, sum);
+  };
+  const outside: Array<{ spender: bigint; input: number; prevTxid: Buffer; vout: number }> = [];
+  for (const block of stored) {
+    const ids = new Map<string, bigint>();
+    block.rows.txs.forEach((tx, i) => {
+      const id = block.txIds[i]!;
+      if (!tx.isCoinbase) {
+        tx.inputs.forEach((input, n) => {
+          const key = `${input.prevTxid.toString('hex')}:${input.prevVout}`;
+          const own = created.get(key);
+          if (own !== undefined && own.spender === null) {
+            own.spender = id;
+            own.input = n;
+            credit(id, own.value);
+          } else {
+            outside.push({ spender: id, input: n, prevTxid: input.prevTxid, vout: input.prevVout });
+          }
+        });
+      }
+      // Registered after its own inputs: a tx spends only txs before it.
+      const txid = tx.txid.toString('hex');
+      idByTxid.set(txid, id);
+      ids.set(txid, id);
+      for (const out of tx.outputs)
+        created.set(`${txid}:${out.n}`, { value: out.value, spender: null, input: null });
+    });
+    const own = block.addressIds as Map<string, bigint>;
+    for (const tx of block.rows.txs) {
+      for (const out of tx.outputs) {
+        const id = out.address === null ? undefined : addressIds.get(out.address);
+        if (id !== undefined) own.set(out.address!, id);
+      }
+    }
+  }
+
+  // Prevouts outside the batch: txids → ids in one indexed lookup (the latest tx of a duplicated
+  // txid, as applyBlock), then one UPDATE by primary key.
+  if (outside.length > 0) {
+    const wanted = [...new Map(outside.map((o) => [o.prevTxid.toString('hex'), o.prevTxid])).values()];
+    const found = await sql<{ txid: Buffer; id: bigint }>`
+      SELECT txid, max(id) AS id FROM txs WHERE txid = ANY(${wanted}::bytea[]) GROUP BY txid`.execute(trx);
+    const prevIds = new Map(found.rows.map((r) => [r.txid.toString('hex'), r.id]));
+    const spendTx: bigint[] = [];
+    const spendN: number[] = [];
+    const spenders: bigint[] = [];
+    const inputNs: number[] = [];
+    for (const o of outside) {
+      const prevId = prevIds.get(o.prevTxid.toString('hex'));
+      if (prevId === undefined) continue;
+      spendTx.push(prevId);
+      spendN.push(o.vout);
+      spenders.push(o.spender);
+      inputNs.push(o.input);
+    }
+    if (spendTx.length > 0) {
+      await sql`SET LOCAL enable_hashjoin = off`.execute(trx);
+      await sql`SET LOCAL enable_mergejoin = off`.execute(trx);
+      const spent = await sql<{ spender: bigint; value: bigint }>`
+        UPDATE outputs AS o
+        SET spent_by_tx_id = u.spender, spent_by_input = u.input_n
+        FROM unnest(${spendTx}::int8[], ${spendN}::int4[], ${spenders}::int8[], ${inputNs}::int4[])
+          AS u(tx_id, n, spender, input_n)
+        WHERE o.tx_id = u.tx_id AND o.n = u.n AND o.spent_by_tx_id IS NULL
+        RETURNING u.spender, o.value`.execute(trx);
+      await sql`RESET enable_hashjoin`.execute(trx);
+      await sql`RESET enable_mergejoin`.execute(trx);
+      for (const row of spent.rows) credit(row.spender, row.value);
+    }
+  }
+
+  // Fees, then one INSERT per table for the batch.
+  const outTxIds: bigint[] = [];
+  const outNs: number[] = [];
+  const outValues: bigint[] = [];
+  const outTypes: number[] = [];
+  const outAddressIds: (bigint | null)[] = [];
+  const outSpenders: (bigint | null)[] = [];
+  const outInputs: (number | null)[] = [];
+  const txCols = {
+    id: [] as bigint[],
+    txid: [] as Buffer[],
+    height: [] as number[],
+    idx: [] as number[],
+    isCoinbase: [] as boolean[],
+    fee: [] as (bigint | null)[],
+    size: [] as number[],
+    vsize: [] as number[],
+    weight: [] as number[],
+    version: [] as number[],
+    locktime: [] as number[],
+    inputCount: [] as number[],
+    outputCount: [] as number[],
+  };
+  for (const block of stored) {
+    let blockFees: bigint | null = 0n;
+    block.rows.txs.forEach((tx, i) => {
+      const id = block.txIds[i]!;
+      const txid = tx.txid.toString('hex');
+      let outSum = 0n;
+      for (const out of tx.outputs) {
+        const own = created.get(`${txid}:${out.n}`)!;
+        outTxIds.push(id);
+        outNs.push(out.n);
+        outValues.push(out.value);
+        outTypes.push(scriptTypeCode(out.scriptType));
+        outAddressIds.push(out.address === null ? null : (addressIds.get(out.address) ?? null));
+        outSpenders.push(own.spender);
+        outInputs.push(own.input);
+        outSum += out.value;
+      }
+      let fee: bigint | null = 0n;
+      if (!tx.isCoinbase) {
+        const inputs = inputSums.get(id) ?? { value: 0n, count: 0 };
+        if (inputs.count < tx.inputs.length) {
+          block.unresolvedInputs += tx.inputs.length - inputs.count;
+          fee = null;
+          blockFees = null;
+        } else {
+          fee = inputs.value - outSum;
+          if (blockFees !== null) blockFees += fee;
+        }
+      }
+      txCols.id.push(id);
+      txCols.txid.push(tx.txid);
+      txCols.height.push(block.height);
+      txCols.idx.push(tx.idx);
+      txCols.isCoinbase.push(tx.isCoinbase);
+      txCols.fee.push(fee);
+      txCols.size.push(tx.size);
+      txCols.vsize.push(tx.vsize);
+      txCols.weight.push(tx.weight);
+      txCols.version.push(tx.version);
+      txCols.locktime.push(tx.locktime);
+      txCols.inputCount.push(tx.inputs.length);
+      txCols.outputCount.push(tx.outputs.length);
+    });
+    block.fees = blockFees;
+  }
+  if (outTxIds.length > 0) {
+    await sql`
+      INSERT INTO outputs (tx_id, n, value, script_type, address_id, spent_by_tx_id, spent_by_input)
+      SELECT * FROM unnest(${outTxIds}::int8[], ${outNs}::int4[], ${outValues}::int8[], ${outTypes}::int2[],
+        ${outAddressIds}::int8[], ${outSpenders}::int8[], ${outInputs}::int4[])`.execute(trx);
+  }
+  await sql`
+    INSERT INTO txs (id, txid, height, idx, is_coinbase, fee, size, vsize, weight, version, locktime, input_count, output_count)
+    SELECT * FROM unnest(
+      ${txCols.id}::int8[], ${txCols.txid}::bytea[], ${txCols.height}::int4[], ${txCols.idx}::int4[],
+      ${txCols.isCoinbase}::bool[], ${txCols.fee}::int8[], ${txCols.size}::int4[], ${txCols.vsize}::int4[],
+      ${txCols.weight}::int4[], ${txCols.version}::int8[], ${txCols.locktime}::int8[],
+      ${txCols.inputCount}::int4[], ${txCols.outputCount}::int4[])`.execute(trx);
+
+  await trx
+    .insertInto('blocks')
+    .values(
+      stored.map((block) => {
+        const { rows } = block;
+        const match = identifyPool(
+          { tag: rows.coinbase.tag, addresses: rows.txs[0]?.outputs.map((out) => out.address) ?? [] },
+          pools,
+        );
+        block.poolId = match.pool?.id ?? null;
+        return {
+          height: block.height,
+          hash: rows.header.hash,
+          prev_hash: rows.header.prevHash,
+          time: rows.header.time,
+          version: rows.header.version,
+          bits: rows.header.bits,
+          nonce: rows.header.nonce,
+          size: rows.size,
+          weight: rows.weight,
+          pool_id: block.poolId,
+          pool_match: match.evidence,
+          coinbase_tag: rows.coinbase.tag,
+          subsidy: blockSubsidy(block.height, rows.network),
+          fees: block.fees,
+          tx_count: rows.txs.length,
+        };
+      }),
+    )
+    .execute();
+
+  const last = stored[stored.length - 1]!;
+  await trx
+    .insertInto('chain_state')
+    .values({
+      id: true,
+      network: first.network,
+      tip_height: last.height,
+      tip_hash: last.rows.header.hash,
+      pools_fingerprint: pools.fingerprint,
+      updated_at: new Date(),
+    })
+    .onConflict((oc) =>
+      oc
+        .column('id')
+        .doUpdateSet({ tip_height: last.height, tip_hash: last.rows.header.hash, updated_at: new Date() }),
+    )
+    .execute();
+
+  if (options.afterBlock !== undefined) for (const block of stored) await options.afterBlock(trx, block);
+  return { blocks: stored, txCount: txCols.id.length };
+}
+
+function notContiguous(
+  rows: BlockRows,
+  tipHeight: number | null,
+  tipHash: Buffer | null,
+  why: string,
+): BlockNotContiguousError {
+  const blockHash = hashToHex(rows.header.hash);
+  return new BlockNotContiguousError(`block ${blockHash} ${why}`, {
+    tipHeight,
+    tipHash: tipHash === null ? null : hashToHex(tipHash),
+    blockHash,
+    prevHash: hashToHex(rows.header.prevHash),
+  });
+}
