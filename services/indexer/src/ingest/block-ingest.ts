@@ -175,19 +175,38 @@ async function applyBlockIn(
     // Registered after its own inputs: a tx can only spend txs before it in the block.
     idByTxid.set(tx.txid.toString('hex'), txIds[i]!);
   });
+  // Prevouts from earlier blocks: one indexed lookup of their txids (the latest id wins for
+  // the two BIP30 duplicate coinbase txids). Resolving them inside the UPDATE let the planner
+  // walk the txs primary key backwards per input, which grows with the chain.
+  const unknownTxids = new Map<string, Buffer>();
+  prevTxids.forEach((txid, k) => {
+    if (knownPrevIds[k] === null) unknownTxids.set(txid.toString('hex'), txid);
+  });
+  if (unknownTxids.size > 0) {
+    const found = await sql<{ txid: Buffer; id: bigint }>`
+      SELECT txid, max(id) AS id FROM txs WHERE txid = ANY(${[...unknownTxids.values()]}::bytea[]) GROUP BY txid`.execute(
+      trx,
+    );
+    const earlier = new Map(found.rows.map((r) => [Buffer.from(r.txid).toString('hex'), r.id] as const));
+    prevTxids.forEach((txid, k) => {
+      if (knownPrevIds[k] === null) knownPrevIds[k] = earlier.get(txid.toString('hex')) ?? null;
+    });
+  }
   const inputSums = new Map<bigint, { value: bigint; count: number }>();
   if (spenders.length > 0) {
+    // Each input names its output by primary key: a nested loop over (tx_id, n) is the plan,
+    // never a hash join against every unspent output.
+    await sql`SET LOCAL enable_hashjoin = off`.execute(trx);
+    await sql`SET LOCAL enable_mergejoin = off`.execute(trx);
     const spent = await sql<{ spender: bigint; value: bigint }>`
       UPDATE outputs AS o
-      SET spent_by_tx_id = s.spender, spent_by_input = s.input_n
-      FROM (
-        SELECT u.spender, u.input_n, u.vout,
-          coalesce(u.known_id, (SELECT t.id FROM txs t WHERE t.txid = u.prev_txid ORDER BY t.id DESC LIMIT 1)) AS prev_id
-        FROM unnest(${spenders}::int8[], ${inputNs}::int4[], ${prevTxids}::bytea[], ${knownPrevIds}::int8[], ${prevVouts}::int8[])
-          AS u(spender, input_n, prev_txid, known_id, vout)
-      ) AS s
-      WHERE o.tx_id = s.prev_id AND o.n = s.vout AND o.spent_by_tx_id IS NULL
-      RETURNING s.spender, o.value`.execute(trx);
+      SET spent_by_tx_id = u.spender, spent_by_input = u.input_n
+      FROM unnest(${spenders}::int8[], ${inputNs}::int4[], ${knownPrevIds}::int8[], ${prevVouts}::int8[])
+        AS u(spender, input_n, prev_id, vout)
+      WHERE o.tx_id = u.prev_id AND o.n = u.vout AND o.spent_by_tx_id IS NULL
+      RETURNING u.spender, o.value`.execute(trx);
+    await sql`SET LOCAL enable_hashjoin = on`.execute(trx);
+    await sql`SET LOCAL enable_mergejoin = on`.execute(trx);
     for (const row of spent.rows) {
       const sum = inputSums.get(row.spender) ?? { value: 0n, count: 0 };
       sum.value += row.value;
