@@ -1,4 +1,4 @@
-import type { Address, Block, Output, Tx } from '@minetrace/shared/db';
+import type { Address, Block, Output, Payout, Tx } from '@minetrace/shared/db';
 
 /**
  * What each GraphQL object type's resolvers receive as parent: the database row it was loaded
@@ -36,16 +36,7 @@ export interface PoolModel {
   source: string;
 }
 
-export interface PayoutModel {
-  payout_tx_id: bigint;
-  n: number;
-  height: number;
-  pool_id: number;
-  source_tx_id: bigint;
-  address_id: bigint;
-  value: bigint;
-  hop: number;
-}
+export type PayoutModel = Payout;
 
 export interface MiningIncomeRowModel {
   bucketStart: Date;

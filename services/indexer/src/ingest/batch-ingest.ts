@@ -5,6 +5,7 @@ import { identifyPool, type PoolSet } from '@minetrace/shared/pools';
 import { sql, type Transaction } from 'kysely';
 import { blockSubsidy } from './block-subsidy.js';
 import { BlockNotContiguousError, NetworkMismatchError } from './ingest.errors.js';
+import { markSpends } from './spend-marking.js';
 
 /** One block of a batch as `applyBlockBatch` stored it. */
 export interface BatchBlock {
@@ -215,19 +216,9 @@ async function applyIn(
       spenders.push(o.spender);
       inputNs.push(o.input);
     }
-    if (spendTx.length > 0) {
-      await sql`SET LOCAL enable_hashjoin = off`.execute(trx);
-      await sql`SET LOCAL enable_mergejoin = off`.execute(trx);
-      const spent = await sql<{ spender: bigint; value: bigint }>`
-        UPDATE outputs AS o
-        SET spent_by_tx_id = u.spender, spent_by_input = u.input_n
-        FROM unnest(${spendTx}::int8[], ${spendN}::int4[], ${spenders}::int8[], ${inputNs}::int4[])
-          AS u(tx_id, n, spender, input_n)
-        WHERE o.tx_id = u.tx_id AND o.n = u.n AND o.spent_by_tx_id IS NULL
-        RETURNING u.spender, o.value`.execute(trx);
-      await sql`RESET enable_hashjoin`.execute(trx);
-      await sql`RESET enable_mergejoin`.execute(trx);
-      for (const row of spent.rows) credit(row.spender, row.value);
+    {
+      const spent = await markSpends(trx, { txIds: spendTx, ns: spendN, spenders, inputNs });
+      for (const row of spent) credit(row.spender, row.value);
     }
   }
 

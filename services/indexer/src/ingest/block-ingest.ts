@@ -7,6 +7,7 @@ import { DEFAULT_FINALITY_DEPTH } from '../cluster/cluster-store.js';
 import { blockSubsidy } from './block-subsidy.js';
 import { DEFAULT_PAYOUT_MAX_HOPS, deriveBlock } from './derived-rows.js';
 import { BlockNotContiguousError, NetworkMismatchError } from './ingest.errors.js';
+import { markSpends } from './spend-marking.js';
 
 /** What `applyBlock` did. */
 export interface ApplyBlockResult {
@@ -194,20 +195,15 @@ async function applyBlockIn(
   }
   const inputSums = new Map<bigint, { value: bigint; count: number }>();
   if (spenders.length > 0) {
-    // Each input names its output by primary key: a nested loop over (tx_id, n) is the plan,
-    // never a hash join against every unspent output.
-    await sql`SET LOCAL enable_hashjoin = off`.execute(trx);
-    await sql`SET LOCAL enable_mergejoin = off`.execute(trx);
-    const spent = await sql<{ spender: bigint; value: bigint }>`
-      UPDATE outputs AS o
-      SET spent_by_tx_id = u.spender, spent_by_input = u.input_n
-      FROM unnest(${spenders}::int8[], ${inputNs}::int4[], ${knownPrevIds}::int8[], ${prevVouts}::int8[])
-        AS u(spender, input_n, prev_id, vout)
-      WHERE o.tx_id = u.prev_id AND o.n = u.vout AND o.spent_by_tx_id IS NULL
-      RETURNING u.spender, o.value`.execute(trx);
-    await sql`SET LOCAL enable_hashjoin = on`.execute(trx);
-    await sql`SET LOCAL enable_mergejoin = on`.execute(trx);
-    for (const row of spent.rows) {
+    // Inputs whose prevout is still unknown (null id) match no output and stay unresolved.
+    const resolved = knownPrevIds.flatMap((id, k) => (id === null ? [] : [k]));
+    const spent = await markSpends(trx, {
+      txIds: resolved.map((k) => knownPrevIds[k]!),
+      ns: resolved.map((k) => prevVouts[k]!),
+      spenders: resolved.map((k) => spenders[k]!),
+      inputNs: resolved.map((k) => inputNs[k]!),
+    });
+    for (const row of spent) {
       const sum = inputSums.get(row.spender) ?? { value: 0n, count: 0 };
       sum.value += row.value;
       sum.count += 1;
