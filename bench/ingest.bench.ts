@@ -1,11 +1,13 @@
 /**
  * Historical sync of mainnet-like blocks from a devnet node over RPC/REST into Postgres, through
- * the indexer's follower (fetch, decode, `applyBlock`), beside the floor Postgres allows: `COPY` of
- * the very rows the sync wrote into empty tables of the same schema (same indexes).
+ * the indexer's follower catching up (fetch ahead, decode, `applyBlockBatch` with the derived rows)
+ * and through `backfillRange` (the same pipeline, commits not waiting for the WAL flush), beside the
+ * floor Postgres allows: `COPY` of the very rows the sync wrote into empty tables of the same schema
+ * (same indexes).
  *
- * Environment: BENCH_BLOCKS (200) mainnet-like blocks of BENCH_TXS (3000) txs, BENCH_SEED;
- * BENCH_FOLLOWER=0 skips the follower's sync and measures the pipelined backfill only;
- * BENCH_BATCH (10) blocks per transaction and BENCH_AHEAD (8) blocks fetched ahead in the pipeline;
+ * Environment: BENCH_BLOCKS (30; 200 for the full run) mainnet-like blocks of BENCH_TXS (3000) txs,
+ * BENCH_SEED; BENCH_FOLLOWER=0 skips the follower's sync and measures `backfillRange` only;
+ * BENCH_BATCH (8) blocks per transaction and BENCH_AHEAD (8) blocks fetched ahead in the pipeline;
  * BENCH_EXPLAIN=1 logs plans of slow statements to the server log (auto_explain);
  * TEST_DATABASE_URL as for the integration tests. Serialized blocks are cached under the OS temp
  * directory, keyed by seed and sizes, so reruns skip generating them.
@@ -16,8 +18,13 @@
  */
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { applyBlock, applyBlockBatch, BitcoindRpcClient, createChainFollower } from '@minetrace/indexer';
-import { type BlockRows, decodeBlock } from '@minetrace/shared/chain';
+import {
+  type BackfillRangeResult,
+  BitcoindRpcClient,
+  backfillRange,
+  createChainFollower,
+} from '@minetrace/indexer';
+import { decodeBlock } from '@minetrace/shared/chain';
 import type { Database } from '@minetrace/shared/db';
 import { createTestDatabase } from '@minetrace/shared/db/testing';
 import { createLogger } from '@minetrace/shared/log';
@@ -27,15 +34,14 @@ import pg from 'pg';
 import { from as copyFrom, to as copyTo } from 'pg-copy-streams';
 import { benchEnv, startMainnetLikeDevnet } from './mainnet-like-devnet.js';
 
-const BLOCKS = Number(benchEnv('BENCH_BLOCKS', '200'));
+const BLOCKS = Number(benchEnv('BENCH_BLOCKS', '30'));
 const TXS = Number(benchEnv('BENCH_TXS', '3000'));
 const SEED = benchEnv('BENCH_SEED', 'minetrace');
 const GOAL_TX_S = 30_000;
 const MAINNET_TXS = 1.32e9;
-/** Pipelined backfill: blocks per transaction and blocks fetched ahead (in parallel) of decoding. */
-/** BENCH_FOLLOWER=0 skips the follower's sync (slow while spends resolve per input) and measures only the pipeline. */
 const FOLLOWER = benchEnv('BENCH_FOLLOWER', '1') !== '0';
-const BATCH = Number(benchEnv('BENCH_BATCH', '10'));
+/** Blocks per transaction and blocks fetched ahead (in parallel) of decoding. */
+const BATCH = Number(benchEnv('BENCH_BATCH', '8'));
 const AHEAD = Number(benchEnv('BENCH_AHEAD', '8'));
 const COPY_TABLES = ['blocks', 'txs', 'addresses', 'outputs'] as const;
 
@@ -72,90 +78,29 @@ function statementLabel(sql: string): string {
   return s.slice(0, 40);
 }
 
-interface PipelineFigures {
-  ms: number;
-  txs: number;
-  blocks: number;
-  fetchWaitMs: number;
-  decodeMs: number;
-  sqlWaitMs: number;
+interface BackfillFigures {
+  result: BackfillRangeResult;
   peakRss: number;
 }
 
-/**
- * Backfill as a pipeline: block hashes in RPC batches, raw blocks over REST `AHEAD` at a time in
- * parallel, decoding on the main thread while Postgres applies the previous batch of `BATCH` blocks
- * in one transaction (`applyBlockBatch`). Chain rows only: no payouts or clusters.
- */
-async function pipelinedBackfill(
+/** `backfillRange` over `from..to`, sampling the process's RSS meanwhile. */
+async function timedBackfill(
   rpc: BitcoindRpcClient,
   db: Kysely<Database>,
   pools: PoolSet,
   from: number,
   to: number,
-): Promise<PipelineFigures> {
-  const started = performance.now();
+): Promise<BackfillFigures> {
   let peakRss = process.memoryUsage().rss;
   const sampler = setInterval(() => {
     peakRss = Math.max(peakRss, process.memoryUsage().rss);
   }, 50);
-  const hashes = new Map<number, string>();
-  for (let h = from; h <= to; h += 500) {
-    const heights = Array.from({ length: Math.min(500, to - h + 1) }, (_, i) => h + i);
-    const replies = await rpc.batch<string>(
-      heights.map((height) => ({ method: 'getblockhash', params: [height] })),
-    );
-    replies.forEach((reply, i) => {
-      if (!reply.ok) throw reply.error;
-      hashes.set(heights[i]!, reply.result);
-    });
+  try {
+    const result = await backfillRange({ db, rpc, pools, from, to, batchBlocks: BATCH, prefetch: AHEAD });
+    return { result, peakRss: Math.max(peakRss, process.memoryUsage().rss) };
+  } finally {
+    clearInterval(sampler);
   }
-  const fetching = new Map<number, Promise<Buffer>>();
-  let nextFetch = from;
-  const fill = (current: number) => {
-    while (nextFetch <= to && nextFetch < current + AHEAD) {
-      const p = rpc.getBlockRaw(hashes.get(nextFetch)!);
-      p.catch(() => {});
-      fetching.set(nextFetch, p);
-      nextFetch++;
-    }
-  };
-  let fetchWaitMs = 0;
-  let decodeMs = 0;
-  let sqlWaitMs = 0;
-  let txs = 0;
-  let applying: Promise<unknown> | null = null;
-  for (let h = from; h <= to; ) {
-    const group: BlockRows[] = [];
-    for (; group.length < BATCH && h <= to; h++) {
-      fill(h);
-      const t0 = performance.now();
-      const raw = await fetching.get(h)!;
-      fetching.delete(h);
-      const t1 = performance.now();
-      group.push(decodeBlock(raw, 'regtest'));
-      fetchWaitMs += t1 - t0;
-      decodeMs += performance.now() - t1;
-      txs += group.at(-1)!.txs.length;
-    }
-    const t2 = performance.now();
-    await applying;
-    sqlWaitMs += performance.now() - t2;
-    applying = applyBlockBatch(db, group, pools);
-  }
-  const t3 = performance.now();
-  await applying;
-  sqlWaitMs += performance.now() - t3;
-  clearInterval(sampler);
-  return {
-    ms: performance.now() - started,
-    txs,
-    blocks: to - from + 1,
-    fetchWaitMs,
-    decodeMs,
-    sqlWaitMs,
-    peakRss: Math.max(peakRss, process.memoryUsage().rss),
-  };
 }
 
 function printSql(sqlTimes: Map<string, { ms: number; count: number }>, blocks: number): void {
@@ -167,18 +112,20 @@ function printSql(sqlTimes: Map<string, { ms: number; count: number }>, blocks: 
   }
 }
 
-function printPipeline(p: PipelineFigures): void {
+function printBackfill({ result, peakRss }: BackfillFigures): void {
+  const blocks = result.applied;
+  const { fetchWaitMs, decodeMs, sqlWaitMs } = result.timings;
   out();
   out(
-    `pipelined backfill (applyBlockBatch: ${BATCH} blocks per transaction, ${AHEAD} blocks fetched ahead; chain rows only)`,
+    `backfillRange (${BATCH} blocks per transaction, ${AHEAD} blocks fetched ahead, synchronous_commit off; chain and derived rows)`,
   );
-  out(`  ${fmt(p.blocks)} blocks, ${fmt(p.txs)} txs in ${fmt(p.ms / 1000, 2)} s`);
+  out(`  ${fmt(blocks)} blocks, ${fmt(result.txs)} txs in ${fmt(result.elapsedMs / 1000, 2)} s`);
   out(
-    `  ${fmt(p.txs / (p.ms / 1000))} tx/s, ${fmt(p.blocks / (p.ms / 1000), 2)} blocks/s, peak RSS ${fmt(p.peakRss / 2 ** 20)} MiB`,
+    `  ${fmt(result.txs / (result.elapsedMs / 1000))} tx/s, ${fmt(blocks / (result.elapsedMs / 1000), 2)} blocks/s, peak RSS ${fmt(peakRss / 2 ** 20)} MiB`,
   );
   out(
-    `  main thread per block: decode ${fmt(p.decodeMs / p.blocks, 1)} ms, waiting for fetch ${fmt(p.fetchWaitMs / p.blocks, 1)} ms, ` +
-      `waiting for SQL ${fmt(p.sqlWaitMs / p.blocks, 1)} ms, wall ${fmt(p.ms / p.blocks, 1)} ms`,
+    `  main thread per block: decode ${fmt(decodeMs / blocks, 1)} ms, waiting for fetch ${fmt(fetchWaitMs / blocks, 1)} ms, ` +
+      `waiting for SQL ${fmt(sqlWaitMs / blocks, 1)} ms, wall ${fmt(result.elapsedMs / blocks, 1)} ms`,
   );
 }
 
@@ -219,20 +166,21 @@ export async function run(): Promise<void> {
     const rpc = new BitcoindRpcClient({ url: node.rpcUrl, restUrl: node.restUrl });
     const pools = loadPools();
     const logger = createLogger({ level: 'warn', name: 'bench' });
-    const follower = createChainFollower({ db, rpc, pools, logger, config: { pollIntervalMs: 60_000 } });
+    const follower = createChainFollower({
+      db,
+      rpc,
+      pools,
+      logger,
+      config: { pollIntervalMs: 60_000, batchBlocks: BATCH, prefetch: AHEAD },
+    });
     await follower.prepare();
+    // The funding prelude is not mainnet-like (a few coinbases with thousands of outputs): untimed.
+    await backfillRange({ db, rpc, pools, from: 0, to: node.preludeHeight });
 
     let followerTxPerS: number | null = null;
-    let pipeline1: PipelineFigures | null = null;
+    let backfill1: BackfillFigures | null = null;
     let txs: number;
     if (FOLLOWER) {
-      // The funding prelude is not mainnet-like (a few coinbases with thousands of outputs): untimed.
-      // The follower syncs to the node's tip, so the prelude goes through the same path by hand.
-      for (let height = 0; height <= node.preludeHeight; height++) {
-        const raw = await rpc.getBlockRaw(await rpc.getBlockHash(height));
-        await applyBlock(db, decodeBlock(raw, 'regtest'), pools, { height });
-      }
-
       // (1) The sync itself, through the follower.
       timing = true;
       const rssBefore = process.memoryUsage().rss;
@@ -270,7 +218,9 @@ export async function run(): Promise<void> {
       const sqlMs = [...sqlTimes.values()].reduce((n, e) => n + e.ms, 0);
 
       out();
-      out(`sync (follower.reconcile, REST blocks, one transaction per block)`);
+      out(
+        `sync (follower.reconcile catching up: REST blocks, ${AHEAD} fetched ahead, ${BATCH} blocks per transaction, chain and derived rows)`,
+      );
       out(`  ${fmt(blocks)} blocks, ${fmt(txs)} txs in ${fmt(syncMs / 1000, 2)} s`);
       out(`  ${fmt(txPerS)} tx/s, ${fmt(blocks / (syncMs / 1000), 2)} blocks/s`);
       out(
@@ -294,13 +244,11 @@ export async function run(): Promise<void> {
 
       followerTxPerS = txPerS;
     } else {
-      // Only the pipelined backfill: it fills this database, and the COPY floor copies its rows.
-      await pipelinedBackfill(rpc, db, pools, 0, node.preludeHeight);
+      // Only backfillRange: it fills this database, and the COPY floor copies its rows.
       timing = true;
-      const p = await pipelinedBackfill(rpc, db, pools, node.preludeHeight + 1, node.tipHeight);
+      backfill1 = await timedBackfill(rpc, db, pools, node.preludeHeight + 1, node.tipHeight);
       timing = false;
-      pipeline1 = p;
-      txs = p.txs;
+      txs = backfill1.result.txs;
     }
 
     // (3) The COPY floor: the rows the sync wrote, copied into empty tables of the same schema.
@@ -372,14 +320,15 @@ export async function run(): Promise<void> {
       );
     };
     if (followerTxPerS !== null) report('follower', followerTxPerS);
-    if (pipeline1 !== null) {
-      printPipeline(pipeline1);
+    if (backfill1 !== null) {
+      const { result } = backfill1;
+      printBackfill(backfill1);
       out('  SQL as Postgres answered it (statements overlap decoding):');
-      printSql(sqlTimes, pipeline1.blocks);
-      report('pipelined backfill', pipeline1.txs / (pipeline1.ms / 1000));
+      printSql(sqlTimes, result.applied);
+      report('backfillRange', result.txs / (result.elapsedMs / 1000));
     }
 
-    // (4) With the follower measured above, the pipeline runs on a second fresh database.
+    // (4) With the follower measured above, backfillRange runs on a second fresh database.
     if (FOLLOWER) {
       const second = await createTestDatabase('postgres', { name: 'bench_ingest_batch' });
       try {
@@ -390,10 +339,10 @@ export async function run(): Promise<void> {
           logger,
           config: { pollIntervalMs: 60_000 },
         }).prepare();
-        await pipelinedBackfill(rpc, second.db, pools, 0, node.preludeHeight);
-        const p = await pipelinedBackfill(rpc, second.db, pools, node.preludeHeight + 1, node.tipHeight);
-        printPipeline(p);
-        report('pipelined backfill', p.txs / (p.ms / 1000));
+        await backfillRange({ db: second.db, rpc, pools, from: 0, to: node.preludeHeight });
+        const b = await timedBackfill(rpc, second.db, pools, node.preludeHeight + 1, node.tipHeight);
+        printBackfill(b);
+        report('backfillRange', b.result.txs / (b.result.elapsedMs / 1000));
       } finally {
         await second.close();
       }

@@ -1,5 +1,5 @@
 import { hashToHex, hexToHash } from '@minetrace/shared';
-import { type BlockRows, decodeBlock, type Network, networkFromChain } from '@minetrace/shared/chain';
+import { type Network, networkFromChain } from '@minetrace/shared/chain';
 import {
   type Db,
   DbUnavailableError,
@@ -9,10 +9,13 @@ import {
 } from '@minetrace/shared/db';
 import type { Logger } from '@minetrace/shared/log';
 import type { PoolSet } from '@minetrace/shared/pools';
-import { type ApplyBlockOptions, applyBlock } from '../ingest/block-ingest.js';
+import { DEFAULT_FINALITY_DEPTH } from '../cluster/cluster-store.js';
+import type { ApplyBlockOptions } from '../ingest/block-ingest.js';
 import { describeRollback, rollbackTo } from '../ingest/block-rollback.js';
+import { DEFAULT_PAYOUT_MAX_HOPS, deriveAfterBlock } from '../ingest/derived-rows.js';
 import { BlockNotContiguousError, NetworkMismatchError } from '../ingest/ingest.errors.js';
 import { type SyncPoolsResult, syncPools } from '../ingest/pool-sync.js';
+import { fetchNodeBlock, movedOnNotFound, runBlockPipeline } from './block-pipeline.js';
 import {
   ChainDivergedError,
   ChainMovedError,
@@ -20,7 +23,7 @@ import {
   MalformedBlockError,
   NodeBehindError,
 } from './follow.errors.js';
-import { RpcAuthError, RpcError, RpcUnavailableError } from './rpc.errors.js';
+import { RpcAuthError, RpcUnavailableError } from './rpc.errors.js';
 import type { BitcoindRpcClient } from './rpc-client.js';
 import type { ZmqNotice, ZmqStats, ZmqSubscriber } from './zmq-subscriber.js';
 
@@ -32,9 +35,16 @@ export interface ChainFollowerConfig {
   retryInitialMs?: number;
   /** Longest wait between failed rounds. @defaultValue 30000 */
   retryMaxMs?: number;
-  /** Blocks fetched from the node ahead of the one being written. @defaultValue 4 */
+  /** Blocks fetched from the node ahead of the one being decoded, in parallel. @defaultValue 8 */
   prefetch?: number;
-  /** Passed to every `applyBlock` (payout hops, finality depth); the height is the follower's. */
+  /**
+   * While catching up, most blocks written per transaction (at the tip a block is written alone as
+   * soon as it is fetched). @defaultValue 8
+   */
+  batchBlocks?: number;
+  /** A batch closes once it holds this many transactions. @defaultValue 40000 */
+  batchTxs?: number;
+  /** Payout hops and finality depth of the derived rows written with every block. */
   apply?: Omit<ApplyBlockOptions, 'height'>;
 }
 
@@ -140,7 +150,9 @@ export interface FollowerStatus {
  * notice, on every sequence gap or reconnect, and every `pollIntervalMs`, a round reconciles the
  * indexed tip with the node's chain over RPC: if the node's block at our tip height is not ours it
  * walks back to the last block both hold, rolls back above it (`rollbackTo`, logged in `reorgs`),
- * then applies the node's blocks up to its tip, one transaction each (`applyBlock`).
+ * then applies the node's blocks up to its tip: several blocks per transaction while catching up
+ * (`applyBlockBatch` with the same derived rows as `applyBlock`), one block as soon as it arrives
+ * at the tip.
  *
  * Invariants: the database only ever holds a prefix of some chain the node had as best; a round
  * interrupted anywhere (crash, node gone, bad bytes) leaves it at a whole block, and the next round
@@ -176,7 +188,14 @@ export function createChainFollower(deps: ChainFollowerDeps): ChainFollower {
   const pollIntervalMs = deps.config.pollIntervalMs;
   const retryInitialMs = deps.config.retryInitialMs ?? 500;
   const retryMaxMs = deps.config.retryMaxMs ?? 30_000;
-  const prefetch = Math.max(1, deps.config.prefetch ?? 4);
+  const prefetch = Math.max(1, deps.config.prefetch ?? 8);
+  const batchBlocks = Math.max(1, deps.config.batchBlocks ?? 8);
+  const batchTxs = Math.max(1, deps.config.batchTxs ?? 40_000);
+  // Per block of a batch, in height order and inside its transaction: exactly what `applyBlock` writes.
+  const derive = deriveAfterBlock({
+    payoutMaxHops: deps.config.apply?.payoutMaxHops ?? DEFAULT_PAYOUT_MAX_HOPS,
+    finalityDepth: deps.config.apply?.finalityDepth ?? DEFAULT_FINALITY_DEPTH,
+  });
 
   let chain: string | null = null;
   let network: Network | undefined;
@@ -355,7 +374,10 @@ export function createChainFollower(deps: ChainFollowerDeps): ChainFollower {
     );
   }
 
-  /** Fetches (a few ahead) and applies the node's blocks above `tip` up to `toHeight`. */
+  /**
+   * Fetches (a few ahead) and applies the node's blocks above `tip` up to `toHeight`: a batch of
+   * blocks per transaction while catching up, a batch of one at the tip (`runBlockPipeline`).
+   */
   async function applyUpTo(
     tip: TipRef | null,
     toHeight: number,
@@ -364,88 +386,59 @@ export function createChainFollower(deps: ChainFollowerDeps): ChainFollower {
     let applied = 0;
     let txs = 0;
     let last: TipRef | null = null;
-    let next = tip === null ? 0 : tip.height + 1;
-    const pending: Promise<{ height: number; hash: string; raw: Buffer }>[] = [];
-    const fill = () => {
-      while (pending.length < prefetch && next <= toHeight) {
-        const fetching = fetchBlock(next++);
-        // Awaited in order below; a failure ahead of a failure must not surface as unhandled.
-        fetching.catch(() => {});
-        pending.push(fetching);
-      }
-    };
-    fill();
-    while (pending.length > 0 && !signal?.aborted) {
-      const fetched = await pending.shift()!;
-      fill();
-      const rows = decodeChecked(fetched.height, fetched.hash, fetched.raw);
-      const started = performance.now();
-      let result: Awaited<ReturnType<typeof applyBlock>>;
-      try {
-        result = await applyBlock(db, rows, pools, { ...deps.config.apply, height: fetched.height });
-      } catch (err) {
-        if (err instanceof BlockNotContiguousError) {
-          // The node reorganized between our fork check and this fetch: start the round over.
-          throw new ChainMovedError(`the node's chain moved at height ${fetched.height}`, { cause: err });
-        }
-        throw err;
-      }
-      if (result.status === 'applied') {
-        applied += 1;
-        blocksApplied += 1;
-        // Progress is the proof of recovery: say so at once rather than after a long catch-up.
-        if (state !== 'ok') setState('ok');
-      }
-      txs += result.txCount;
-      last = { height: fetched.height, hash: fetched.hash };
-      indexed = last;
-      logger.debug(
-        {
-          height: fetched.height,
-          block_hash: fetched.hash,
-          txs: result.txCount,
-          status: result.status,
-          pool_id: result.poolId,
-          unresolved_inputs: result.unresolvedInputs,
-          duration_ms: Math.round(performance.now() - started),
+    const from = tip === null ? 0 : tip.height + 1;
+    if (from > toHeight) return { applied, txs, last };
+    let started = performance.now();
+    try {
+      await runBlockPipeline({
+        db,
+        pools,
+        network: network!,
+        from,
+        to: toHeight,
+        fetch: (height) => fetchNodeBlock(rpc, height),
+        prefetch,
+        batchBlocks,
+        batchTxs,
+        apply: { afterBlock: derive },
+        ...(signal !== undefined ? { signal } : {}),
+        onBatch: ({ fetched, result }) => {
+          const durationMs = Math.round(performance.now() - started);
+          started = performance.now();
+          result.blocks.forEach((block, i) => {
+            const { height, hash } = fetched[i]!;
+            applied += 1;
+            blocksApplied += 1;
+            // Progress is the proof of recovery: say so at once rather than after a long catch-up.
+            if (state !== 'ok') setState('ok');
+            txs += block.rows.txs.length;
+            last = { height, hash };
+            indexed = last;
+            logger.debug(
+              {
+                height,
+                block_hash: hash,
+                txs: block.rows.txs.length,
+                status: 'applied',
+                pool_id: block.poolId,
+                unresolved_inputs: block.unresolvedInputs,
+                batch_blocks: result.blocks.length,
+                duration_ms: durationMs,
+              },
+              'block indexed',
+            );
+            emit({ type: 'block', height, hash, txCount: block.rows.txs.length, status: 'applied' });
+          });
         },
-        'block indexed',
-      );
-      emit({
-        type: 'block',
-        height: fetched.height,
-        hash: fetched.hash,
-        txCount: result.txCount,
-        status: result.status,
       });
+    } catch (err) {
+      if (err instanceof BlockNotContiguousError) {
+        // The node reorganized between our fork check and this fetch: start the round over.
+        throw new ChainMovedError(`the node's chain moved at block ${err.details.blockHash}`, { cause: err });
+      }
+      throw err;
     }
     return { applied, txs, last };
-  }
-
-  async function fetchBlock(height: number): Promise<{ height: number; hash: string; raw: Buffer }> {
-    const hash = await movedOnNotFound(rpc.getBlockHash(height));
-    return { height, hash, raw: await movedOnNotFound(rpc.getBlockRaw(hash)) };
-  }
-
-  function decodeChecked(height: number, hash: string, raw: Buffer): BlockRows {
-    let rows: BlockRows;
-    try {
-      rows = decodeBlock(raw, network!);
-    } catch (err) {
-      throw new MalformedBlockError(
-        `the node served block ${hash} at height ${height} as ${raw.length} bytes that do not decode: ${errorMessage(err)}`,
-        { height, blockHash: hash },
-        { cause: err },
-      );
-    }
-    const decoded = hashToHex(rows.header.hash);
-    if (decoded !== hash) {
-      throw new MalformedBlockError(
-        `the node served block ${decoded} when asked for ${hash} at height ${height}`,
-        { height, blockHash: hash },
-      );
-    }
-    return rows;
   }
 
   function onNotice(notice: ZmqNotice): void {
@@ -608,21 +601,6 @@ export function createChainFollower(deps: ChainFollowerDeps): ChainFollower {
 function tipOf(state: { tip_height: number | null; tip_hash: Buffer | null } | undefined): TipRef | null {
   if (state?.tip_height == null || state.tip_hash === null) return null;
   return { height: state.tip_height, hash: hashToHex(state.tip_hash) };
-}
-
-/**
- * A height past the node's tip (-8) or a block it no longer serves (-5) after it answered otherwise a
- * moment ago means its chain moved under the round: start over rather than back off.
- */
-async function movedOnNotFound<T>(call: Promise<T>): Promise<T> {
-  try {
-    return await call;
-  } catch (err) {
-    if (err instanceof RpcError && (err.code === -8 || err.code === -5)) {
-      throw new ChainMovedError(err.message, { cause: err });
-    }
-    throw err;
-  }
 }
 
 function hexToHashOrThrow(hex: string): Buffer {

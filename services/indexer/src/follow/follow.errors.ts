@@ -42,3 +42,11 @@ export class FollowerStateError extends NonRetryableError {
 export class NodeBehindError extends RetryableError {
   override name = 'NodeBehindError';
 }
+
+/**
+ * A backfill range that cannot be applied as asked: not a valid range, past the node's tip, or
+ * starting above the indexed tip + 1 (blocks are only written on the tip). Nothing was written.
+ */
+export class BackfillRangeError extends NonRetryableError {
+  override name = 'BackfillRangeError';
+}

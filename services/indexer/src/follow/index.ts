@@ -1,4 +1,11 @@
 export {
+  type BackfillProgress,
+  type BackfillRangeOptions,
+  type BackfillRangeResult,
+  backfillRange,
+} from './backfill-range.js';
+export type { CommittedBatch, FetchedBlock, PipelineTimings } from './block-pipeline.js';
+export {
   type ChainFollower,
   type ChainFollowerConfig,
   type ChainFollowerDeps,
@@ -12,6 +19,7 @@ export {
   type TipRef,
 } from './chain-follower.js';
 export {
+  BackfillRangeError,
   ChainDivergedError,
   ChainMovedError,
   FollowerStateError,

@@ -1,6 +1,6 @@
 import { hashToHex } from '@minetrace/shared';
 import { type BlockRows, networkFromChain, scriptTypeCode } from '@minetrace/shared/chain';
-import type { Database, Db } from '@minetrace/shared/db';
+import type { Database, Db, PoolMatchEvidence } from '@minetrace/shared/db';
 import { identifyPool, type PoolSet } from '@minetrace/shared/pools';
 import { sql, type Transaction } from 'kysely';
 import { blockSubsidy } from './block-subsidy.js';
@@ -16,7 +16,10 @@ export interface BatchBlock {
   /** `addresses.id` of every address the block's outputs pay. */
   addressIds: ReadonlyMap<string, bigint>;
   poolId: number | null;
+  poolMatch: PoolMatchEvidence;
+  /** Sum of the block's fees; null when some input spent an output the database does not hold. */
   fees: bigint | null;
+  /** Inputs whose prevout was not in the database (blocks ingested without their history). */
   unresolvedInputs: number;
 }
 
@@ -26,6 +29,17 @@ export interface ApplyBlockBatchOptions {
    * block in height order: where derived rows (payouts, clusters) are written in batch mode.
    */
   afterBlock?: (trx: Transaction<Database>, block: BatchBlock) => Promise<void>;
+  /**
+   * Height of the first block. Must be tip + 1 when the database has a tip; on an empty database it
+   * places the first block (default: the coinbase's BIP34 height; genesis is always 0).
+   */
+  height?: number;
+  /**
+   * Commit without waiting for the WAL flush (`SET LOCAL synchronous_commit = off`), for backfill:
+   * a crash can lose the last commits but never tears one, so the database is still at a whole
+   * block and the lost blocks are applied again. @defaultValue false
+   */
+  asyncCommit?: boolean;
 }
 
 export interface ApplyBlockBatchResult {
@@ -61,16 +75,18 @@ export async function applyBlockBatch(
   options: ApplyBlockBatchOptions = {},
 ): Promise<ApplyBlockBatchResult> {
   if (blocks.length === 0) return { blocks: [], txCount: 0 };
-  return db.transaction().execute((trx) => applyIn(trx, blocks, pools, options));
+  return db.transaction().execute((trx) => writeBlocks(trx, blocks, pools, options));
 }
 
-async function applyIn(
+/** `applyBlockBatch` inside the caller's transaction (`applyBlock` is a batch of one). */
+export async function writeBlocks(
   trx: Transaction<Database>,
   blocks: BlockRows[],
   pools: PoolSet,
   options: ApplyBlockBatchOptions,
 ): Promise<ApplyBlockBatchResult> {
   const first = blocks[0]!;
+  if (options.asyncCommit === true) await sql`SET LOCAL synchronous_commit = off`.execute(trx);
   const state = await trx
     .selectFrom('chain_state')
     .selectAll()
@@ -84,18 +100,7 @@ async function applyIn(
   }
   const tipHeight = state?.tip_height ?? null;
   const tipHash = state?.tip_hash ?? null;
-  let firstHeight: number;
-  if (tipHeight === null || tipHash === null) {
-    firstHeight = first.header.prevHash.equals(ZERO_HASH) ? 0 : (first.coinbase.height ?? -1);
-    if (firstHeight < 0) {
-      throw notContiguous(first, tipHeight, tipHash, 'starts an empty database but has no BIP34 height');
-    }
-  } else {
-    if (!first.header.prevHash.equals(tipHash)) {
-      throw notContiguous(first, tipHeight, tipHash, `does not extend the indexed tip at ${tipHeight}`);
-    }
-    firstHeight = tipHeight + 1;
-  }
+  const firstHeight = resolveFirstHeight(first, tipHeight, tipHash, options.height);
   for (let i = 1; i < blocks.length; i++) {
     if (!blocks[i]!.header.prevHash.equals(blocks[i - 1]!.header.hash)) {
       throw notContiguous(blocks[i]!, tipHeight, tipHash, 'does not extend the block before it in the batch');
@@ -115,12 +120,14 @@ async function applyIn(
       txIds,
       addressIds: new Map(),
       poolId: null,
+      poolMatch: 'unknown',
       fees: 0n,
       unresolvedInputs: 0,
     };
   });
 
-  // Addresses: new ones in first-seen order across the batch, then every id in one query.
+  // Addresses: new ones inserted in first-seen order across the batch, their ids returned; only the
+  // addresses already stored are then looked up (most addresses of a block are new).
   const addressType = new Map<string, { type: number; height: number }>();
   for (const block of stored) {
     for (const tx of block.rows.txs) {
@@ -135,16 +142,21 @@ async function applyIn(
   if (addressType.size > 0) {
     const addresses = [...addressType.keys()];
     const values = [...addressType.values()];
-    await sql`
+    const inserted = await sql<{ id: bigint; address: string }>`
       INSERT INTO addresses (address, script_type, first_height)
       SELECT u.address, u.script_type, u.first_height
       FROM unnest(${addresses}::text[], ${values.map((v) => v.type)}::int2[], ${values.map((v) => v.height)}::int4[])
         WITH ORDINALITY AS u(address, script_type, first_height, ord)
       ORDER BY u.ord
-      ON CONFLICT (address) DO NOTHING`.execute(trx);
-    const resolved = await sql<{ id: bigint; address: string }>`
-      SELECT id, address FROM addresses WHERE address = ANY(${addresses}::text[])`.execute(trx);
-    for (const row of resolved.rows) addressIds.set(row.address, row.id);
+      ON CONFLICT (address) DO NOTHING
+      RETURNING id, address`.execute(trx);
+    for (const row of inserted.rows) addressIds.set(row.address, row.id);
+    if (addressIds.size < addresses.length) {
+      const known = addresses.filter((address) => !addressIds.has(address));
+      const resolved = await sql<{ id: bigint; address: string }>`
+        SELECT id, address FROM addresses WHERE address = ANY(${known}::text[])`.execute(trx);
+      for (const row of resolved.rows) addressIds.set(row.address, row.id);
+    }
   }
 
   // Outputs of the batch, keyed by outpoint, so in-batch spends never reach the database.
@@ -314,6 +326,7 @@ async function applyIn(
           pools,
         );
         block.poolId = match.pool?.id ?? null;
+        block.poolMatch = match.evidence;
         return {
           height: block.height,
           hash: rows.header.hash,
@@ -355,6 +368,49 @@ async function applyIn(
 
   if (options.afterBlock !== undefined) for (const block of stored) await options.afterBlock(trx, block);
   return { blocks: stored, txCount: txCols.id.length };
+}
+
+/**
+ * Height of a batch's first block: tip + 1 when it extends the tip (a given `height` must agree), or
+ * on an empty database genesis at 0, else the given height or the coinbase's BIP34 height.
+ */
+function resolveFirstHeight(
+  rows: BlockRows,
+  tipHeight: number | null,
+  tipHash: Buffer | null,
+  height: number | undefined,
+): number {
+  if (tipHeight === null || tipHash === null) {
+    // Genesis is the only block whose parent is all zeros (and its coinbase carries no BIP34 height).
+    if (rows.header.prevHash.equals(ZERO_HASH)) return 0;
+    const first = height ?? rows.coinbase.height;
+    if (first === null) {
+      throw notContiguous(
+        rows,
+        tipHeight,
+        tipHash,
+        'starts an empty database but its height is unknown (no BIP34 height); pass it',
+      );
+    }
+    return first;
+  }
+  if (!rows.header.prevHash.equals(tipHash)) {
+    throw notContiguous(
+      rows,
+      tipHeight,
+      tipHash,
+      `does not extend the indexed tip ${hashToHex(tipHash)} at height ${tipHeight} (its parent is ${hashToHex(rows.header.prevHash)})`,
+    );
+  }
+  if (height !== undefined && height !== tipHeight + 1) {
+    throw notContiguous(
+      rows,
+      tipHeight,
+      tipHash,
+      `is at height ${height}, the next height is ${tipHeight + 1}`,
+    );
+  }
+  return tipHeight + 1;
 }
 
 function notContiguous(

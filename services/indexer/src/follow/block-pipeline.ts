@@ -1,0 +1,210 @@
+import { setImmediate as nextTurn } from 'node:timers/promises';
+import { hashToHex } from '@minetrace/shared';
+import { type BlockRows, decodeBlock, type Network } from '@minetrace/shared/chain';
+import type { Db } from '@minetrace/shared/db';
+import type { PoolSet } from '@minetrace/shared/pools';
+import {
+  type ApplyBlockBatchOptions,
+  type ApplyBlockBatchResult,
+  applyBlockBatch,
+} from '../ingest/batch-ingest.js';
+import { ChainMovedError, MalformedBlockError } from './follow.errors.js';
+import { RpcError, RpcUnavailableError } from './rpc.errors.js';
+import type { BitcoindRpcClient } from './rpc-client.js';
+
+/** A block as the node served it. */
+export interface FetchedBlock {
+  height: number;
+  /** Display hex, as the node named it. */
+  hash: string;
+  raw: Buffer;
+}
+
+/** Where the main thread's time went, cumulative over a pipeline run. */
+export interface PipelineTimings {
+  /** Waiting for blocks the node had not served yet. */
+  fetchWaitMs: number;
+  /** Decoding raw blocks. */
+  decodeMs: number;
+  /** Waiting for the previous batch's transaction to commit. */
+  sqlWaitMs: number;
+}
+
+/** One committed batch: its blocks in height order, as fetched and as stored. */
+export interface CommittedBatch {
+  fetched: FetchedBlock[];
+  result: ApplyBlockBatchResult;
+}
+
+export interface BlockPipelineOptions {
+  db: Db;
+  pools: PoolSet;
+  network: Network;
+  /** First and last height to apply, inclusive. */
+  from: number;
+  to: number;
+  fetch: (height: number) => Promise<FetchedBlock>;
+  /** Blocks requested from the node ahead of the one being decoded, in parallel. */
+  prefetch: number;
+  /** Most blocks per transaction. */
+  batchBlocks: number;
+  /** A batch closes once it holds this many transactions (bounds memory and transaction size). */
+  batchTxs: number;
+  /** Passed to every `applyBlockBatch` (derived rows, commit mode). */
+  apply: Omit<ApplyBlockBatchOptions, 'height'>;
+  /** Called after each batch commits, in height order; must not throw. */
+  onBatch: (batch: CommittedBatch) => void;
+  /** Stops after the batch being written; the blocks already decoded are dropped. */
+  signal?: AbortSignal;
+  /** Accumulates where the time went, when given. */
+  timings?: PipelineTimings;
+}
+
+/**
+ * Applies the node's blocks `from..to` in height order, as a pipeline: up to `prefetch` blocks are
+ * fetched in parallel, decoded on the main thread while Postgres writes the previous batch, and
+ * written `batchBlocks` at a time in one transaction each (`applyBlockBatch`). A batch only waits
+ * for blocks already on their way: when one block is missing (following the tip) it is a batch of
+ * one and is written at once.
+ *
+ * Invariants: batches commit in height order, each extending the tip the previous one left
+ * (`BlockNotContiguousError` otherwise, from `applyBlockBatch`, with nothing of that batch written).
+ * On any error, the batch being written is awaited first, so the caller sees the database at a
+ * whole batch and every committed batch was reported through `onBatch`.
+ */
+export async function runBlockPipeline(options: BlockPipelineOptions): Promise<void> {
+  const { signal } = options;
+  const timings = options.timings ?? { fetchWaitMs: 0, decodeMs: 0, sqlWaitMs: 0 };
+  const pending: Promise<FetchedBlock>[] = [];
+  let next = options.from;
+  const fill = () => {
+    while (pending.length < options.prefetch && next <= options.to) {
+      const fetching = options.fetch(next++);
+      // Awaited in order below; a failure ahead of a failure must not surface as unhandled.
+      fetching.catch(() => {});
+      pending.push(fetching);
+    }
+  };
+  let writing: Promise<void> | null = null;
+  const write = async (fetched: FetchedBlock[], rows: BlockRows[]) => {
+    const result = await applyBlockBatch(options.db, rows, options.pools, options.apply);
+    options.onBatch({ fetched, result });
+  };
+  const waitForWrite = async () => {
+    if (writing === null) return;
+    const started = performance.now();
+    try {
+      await writing;
+    } finally {
+      writing = null;
+      timings.sqlWaitMs += performance.now() - started;
+    }
+  };
+  fill();
+  try {
+    while (pending.length > 0 && !signal?.aborted) {
+      const fetched: FetchedBlock[] = [];
+      const rows: BlockRows[] = [];
+      let txs = 0;
+      do {
+        const t0 = performance.now();
+        const block = await pending.shift()!;
+        fill();
+        const t1 = performance.now();
+        rows.push(decodeFetched(block, options.network));
+        fetched.push(block);
+        timings.fetchWaitMs += t1 - t0;
+        timings.decodeMs += performance.now() - t1;
+        txs += rows[rows.length - 1]!.txs.length;
+        // Decoding holds the event loop; let the batch being written send its next statement.
+        if (writing !== null) await nextTurn();
+      } while (
+        rows.length < options.batchBlocks &&
+        txs < options.batchTxs &&
+        pending.length > 0 &&
+        !signal?.aborted
+      );
+      await waitForWrite();
+      if (signal?.aborted) break;
+      const started: Promise<void> = write(fetched, rows);
+      // Awaited before the next batch or on the way out; it must not count as unhandled meanwhile.
+      started.catch(() => {});
+      writing = started;
+    }
+  } finally {
+    // On the way out through an error the batch being written still settles first; if it failed
+    // too, its error is the one reported (it happened first).
+    if (writing !== null) await waitForWrite();
+  }
+}
+
+/**
+ * Decodes a block the node served, checking that it is the block asked for
+ * (`MalformedBlockError` otherwise).
+ */
+export function decodeFetched(fetched: FetchedBlock, network: Network): BlockRows {
+  const { height, hash, raw } = fetched;
+  let rows: BlockRows;
+  try {
+    rows = decodeBlock(raw, network);
+  } catch (err) {
+    throw new MalformedBlockError(
+      `the node served block ${hash} at height ${height} as ${raw.length} bytes that do not decode: ${err instanceof Error ? err.message : String(err)}`,
+      { height, blockHash: hash },
+      { cause: err },
+    );
+  }
+  const decoded = hashToHex(rows.header.hash);
+  if (decoded !== hash) {
+    throw new MalformedBlockError(
+      `the node served block ${decoded} when asked for ${hash} at height ${height}`,
+      {
+        height,
+        blockHash: hash,
+      },
+    );
+  }
+  return rows;
+}
+
+/**
+ * A height past the node's tip (-8) or a block it no longer serves (-5) after it answered otherwise a
+ * moment ago means its chain moved under the round: start over rather than back off.
+ */
+export async function movedOnNotFound<T>(call: Promise<T>): Promise<T> {
+  try {
+    return await call;
+  } catch (err) {
+    if (err instanceof RpcError && (err.code === -8 || err.code === -5)) {
+      throw new ChainMovedError(err.message, { cause: err });
+    }
+    throw err;
+  }
+}
+
+/** A block by height from the node: its hash, then its bytes (REST when configured). */
+export async function fetchNodeBlock(rpc: BitcoindRpcClient, height: number): Promise<FetchedBlock> {
+  const hash = await onceMoreOnStaleSocket(() => movedOnNotFound(rpc.getBlockHash(height)));
+  return { height, hash, raw: await onceMoreOnStaleSocket(() => movedOnNotFound(rpc.getBlockRaw(hash))) };
+}
+
+/**
+ * Runs a read again once when the connection it went out on was closed by the node as it was sent
+ * (a kept-alive socket the server timed out meanwhile): a node really gone fails the second time too.
+ */
+async function onceMoreOnStaleSocket<T>(read: () => Promise<T>): Promise<T> {
+  try {
+    return await read();
+  } catch (err) {
+    if (!(err instanceof RpcUnavailableError) || !closedBySocket(err)) throw err;
+    return read();
+  }
+}
+
+function closedBySocket(err: unknown): boolean {
+  for (let e: unknown = err; e instanceof Error; e = e.cause) {
+    const code = (e as { code?: unknown }).code;
+    if (code === 'UND_ERR_SOCKET' || code === 'ECONNRESET') return true;
+  }
+  return false;
+}
