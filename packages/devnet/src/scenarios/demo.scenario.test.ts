@@ -191,6 +191,95 @@ describe('demo scenario', () => {
     for (const txid of flow.sweepTxids) expect(findTx(txid).tx.inputs.length).toBeGreaterThan(1);
   });
 
+  it('tags the sanctioned suspect address and the whole exchange wallet', () => {
+    const flow = truth.suspectFlow!;
+    const exchange = truth.entities.find((e) => e.name === 'exchange')!;
+    const sanctioned = truth.tags.filter((t) => t.category === 'sanctioned');
+    expect(sanctioned.map((t) => t.address)).toEqual([flow.sanctionedAddress]);
+    expect(flow.payoutAddresses).toContain(flow.sanctionedAddress);
+    const exchangeTagged = truth.tags.filter((t) => t.category === 'exchange').map((t) => t.address);
+    expect(new Set(exchangeTagged)).toEqual(new Set(exchange.addresses));
+    for (const deposit of flow.depositAddresses) expect(exchangeTagged).toContain(deposit);
+    // The sanctioned address funded the consolidation: its coins are among the consolidation's inputs.
+    const consolidation = findTx(flow.consolidationTxid).tx;
+    const spentFrom = consolidation.inputs.map(
+      (i) => findTx(i.prevTxid.toString('hex')).tx.outputs[i.prevVout]!.address,
+    );
+    expect(spentFrom).toContain(flow.sanctionedAddress);
+  });
+
+  it('records trace figures that follow from the built transactions', () => {
+    const flow = truth.suspectFlow!;
+    const { trace } = flow;
+    const value = (txid: string, vout: number) => findTx(txid).tx.outputs[vout]!.value;
+    const suspectPayouts = truth.payouts.filter((p) => p.entity === 'suspect');
+    const source = suspectPayouts.reduce((sum, p) => sum + BigInt(p.value), 0n);
+    expect(BigInt(trace.sourceValue)).toBe(source);
+    expect(new Set(trace.from.addresses)).toEqual(new Set(suspectPayouts.map((p) => p.recipient)));
+    expect(trace.maxHops).toBe(2 + flow.peelTxids.length);
+
+    // The peel chain starts from one CoinJoin output of the denomination D and pays 500 sats per hop.
+    const D = BigInt(flow.coinjoinDenomination);
+    const deposits = flow.peelTxids.map((txid) => value(txid, 0));
+    const depositTotal = deposits.reduce((a, b) => a + b, 0n);
+    expect(depositTotal).toBe(D - 500n * BigInt(flow.peelTxids.length));
+
+    // FIFO and LIFO carry the whole suspect output to the deposits, and poison marks all of it; the
+    // participants bring as much as the suspect, so the haircut (and poison's conserved flow) carries
+    // half; TIHO puts the suspect's sats into its change.
+    expect(BigInt(trace.poisoned.reachedValue)).toBe(depositTotal);
+    expect(trace.byPolicy.poison).toEqual(trace.byPolicy.haircut);
+    expect(BigInt(trace.byPolicy.fifo.reachedValue)).toBe(depositTotal);
+    expect(BigInt(trace.byPolicy.lifo.reachedValue)).toBe(depositTotal);
+    expect(BigInt(trace.byPolicy.haircut.reachedValue) * 2n).toBe(depositTotal);
+    expect(trace.byPolicy.tiho.reachedValue).toBe('0');
+
+    // Fees: the consolidation's in every policy; 5 × 2,000 CoinJoin and 500 per peel in full (poison),
+    // halved (haircut), only the peels (FIFO/LIFO), none of them (TIHO).
+    const consolidation = findTx(flow.consolidationTxid).tx;
+    const consolidated = consolidation.inputs.reduce(
+      (sum, i) => sum + value(i.prevTxid.toString('hex'), i.prevVout),
+      0n,
+    );
+    const S = consolidation.outputs[0]!.value;
+    const feeC = consolidated - S;
+    const peelFees = 500n * BigInt(flow.peelTxids.length);
+    expect(BigInt(trace.poisoned.feeValue)).toBe(feeC + 10_000n + peelFees);
+    expect(BigInt(trace.byPolicy.haircut.feeValue)).toBe(feeC + 5_000n + peelFees / 2n);
+    expect(BigInt(trace.byPolicy.fifo.feeValue)).toBe(feeC + peelFees);
+    expect(BigInt(trace.byPolicy.tiho.feeValue)).toBe(feeC);
+    for (const policy of ['poison', 'haircut', 'fifo', 'lifo', 'tiho'] as const) {
+      const f = trace.byPolicy[policy];
+      const total =
+        BigInt(f.reachedValue) + BigInt(f.unspentValue) + BigInt(f.feeValue) + BigInt(f.cutOffValue);
+      expect(total).toBe(source);
+    }
+
+    // Screening: each deposit owes half of itself to the consolidation, whose output owes A / I to the
+    // sanctioned address: share A / 2I, the first deposit three transactions away.
+    const fromSanctioned = consolidation.inputs
+      .filter(
+        (i) => findTx(i.prevTxid.toString('hex')).tx.outputs[i.prevVout]!.address === flow.sanctionedAddress,
+      )
+      .reduce((sum, i) => sum + value(i.prevTxid.toString('hex'), i.prevVout), 0n);
+    expect(flow.exposure.map((e) => e.address)).toEqual(flow.depositAddresses);
+    flow.exposure.forEach((e, i) => {
+      expect(e.hops).toBe(3 + i);
+      expect(BigInt(e.receivedValue)).toBe(deposits[i]);
+      expect(BigInt(e.share.numerator) * 2n * consolidated).toBe(
+        fromSanctioned * BigInt(e.share.denominator),
+      );
+      expect(BigInt(e.value.numerator) * 2n * consolidated).toBe(
+        deposits[i]! * fromSanctioned * BigInt(e.value.denominator),
+      );
+      expect(e.path).toEqual([
+        ...flow.peelTxids.slice(0, i + 1).reverse(),
+        flow.coinjoinTxid,
+        flow.consolidationTxid,
+      ]);
+    });
+  });
+
   it('describes the final chain after a two-block reorg', () => {
     expect(truth.reorg).toMatchObject({ depth: 2, newTip: chain.tipHash() });
     expect(chain.getBlock(truth.reorg!.oldTip)!.active).toBe(false);

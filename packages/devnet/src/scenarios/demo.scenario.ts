@@ -3,11 +3,13 @@ import { Transaction } from 'bitcoinjs-lib';
 import { blockSubsidy } from '../block/block-builder.js';
 import type { DevnetChain, Utxo } from '../chain/chain.types.js';
 import { type AddressType, createWallet, type OwnedAddress, type Wallet } from '../wallet/index.js';
+import { demoExpectations } from './demo-expectations.js';
 import type {
   EntityKind,
   GroundTruth,
   GroundTruthIncome,
   GroundTruthPayout,
+  GroundTruthTag,
   SuspectFlow,
 } from './ground-truth.types.js';
 import { ScenarioError } from './scenario.errors.js';
@@ -46,8 +48,11 @@ const BLOCK_SPACING = 3600;
 const BLOCKS_BEFORE_REORG = 432;
 const REORG_DEPTH = 2;
 const REORG_BRANCH_LENGTH = 3;
-/** Heights 1..SOLO_PREMINE are mined untagged by a solo miner, funding the CoinJoin participants. */
-const SOLO_PREMINE = 12;
+/**
+ * Heights 1..SOLO_PREMINE are mined untagged by a solo miner, funding the CoinJoin participants, who
+ * together bring as much as the suspect's consolidated coin (several hundred BTC).
+ */
+const SOLO_PREMINE = 24;
 const MATURITY = 100;
 /** Hour of the day (height mod 24) at which each pool pays out. */
 const PAYOUT_HOUR: Record<Exclude<PoolSlug, 'ocean'>, number> = {
@@ -60,11 +65,17 @@ const CONSOLIDATING_POOLS = new Set<PoolSlug>(['foundry-usa', 'f2pool']);
 const SUSPECT_POOLS = new Set<PoolSlug>(['foundry-usa', 'antpool']);
 const BACKGROUND_HOUR = 15;
 const SWEEP_HOUR = 20;
-const FUND_PARTICIPANTS_AT = 330;
 const SUSPECT_CONSOLIDATE_AT = 338;
+/** After the consolidation confirms: the participants' inputs are sized from the suspect's coin. */
+const FUND_PARTICIPANTS_AT = 339;
 const COINJOIN_AT = 340;
 const PEEL_HOPS = 5;
-const COINJOIN_PARTICIPANTS = 4;
+/**
+ * What each CoinJoin participant brings, per mille of the suspect's coin: together exactly the coin.
+ * The first is the largest, so its change is the second-largest output (TIHO's tie-free boundary).
+ */
+const PARTICIPANT_PER_MILLE = [400n, 200n, 220n, 180n] as const;
+const COINJOIN_PARTICIPANTS = PARTICIPANT_PER_MILLE.length;
 
 const SUSPECT = 'suspect';
 const EXCHANGE = 'exchange';
@@ -346,14 +357,19 @@ export function buildDemo(chain: DevnetChain, { seed }: DemoOptions): GroundTrut
   const peelTxids: string[] = [];
   const peelDeposits: string[] = [];
 
+  /**
+   * The participants bring, in total, exactly the suspect's coin (shares per mille of it, whole
+   * thousands of sats), so the suspect owns half of the CoinJoin's inputs: the haircut share is 1/2
+   * and every amount downstream is even, which keeps each policy's figure an exact integer.
+   */
   const fundParticipants = () => {
+    const suspectValue = chain.getTxOut(consolidationTxid, 0, true)!.value;
+    const values = PARTICIPANT_PER_MILLE.map((share) => ((suspectValue * share) / 1000n / 1000n) * 1000n);
+    values[values.length - 1] = suspectValue - values.slice(0, -1).reduce((a, b) => a + b, 0n);
     const coins = spendable(SOLO).filter((u) => !u.coinbase || nextHeight() - u.height! >= MATURITY);
     const tx = wallet.send({
       from: coins,
-      to: participants.map((p) => ({
-        address: p.funding.address,
-        value: BigInt(rng.int(40, 90)) * 100_000_000n,
-      })),
+      to: participants.map((p, i) => ({ address: p.funding.address, value: values[i]! })),
       change: soloAddress.address,
     });
     broadcast(tx.raw);
@@ -362,13 +378,19 @@ export function buildDemo(chain: DevnetChain, { seed }: DemoOptions): GroundTrut
   const suspectConsolidate = () => {
     const coins = spendable(SUSPECT).slice(0, 30);
     const total = coins.reduce((sum, u) => sum + u.value, 0n);
-    const fee = BigInt(300 + 150 * coins.length);
+    // A round output (whole thousands of sats): the fee takes the remainder.
+    const value = ((total - BigInt(300 + 150 * coins.length)) / 1000n) * 1000n;
     const target = wallet.newAddress('p2tr', SUSPECT);
-    const tx = wallet.send({ from: coins, to: [{ address: target.address, value: total - fee }], fee });
+    const tx = wallet.send({ from: coins, to: [{ address: target.address, value }], fee: total - value });
     broadcast(tx.raw);
     consolidationTxid = tx.txid;
   };
 
+  /**
+   * Inputs in a fixed order (two participants, the suspect, two participants) and the suspect's equal
+   * output last of the equal ones: with the participants' shares above, FIFO and LIFO put the whole
+   * equal output inside the suspect's satoshis, TIHO puts none of it there (see demo-expectations.ts).
+   */
   const coinjoin = () => {
     const suspectCoin = chain.getTxOut(consolidationTxid, 0, true)!;
     const funded = participants.map((p) => {
@@ -383,8 +405,11 @@ export function buildDemo(chain: DevnetChain, { seed }: DemoOptions): GroundTrut
     const feeEach = 2_000n;
     coinjoinOutput = wallet.newAddress('p2wpkh', SUSPECT);
     const equal = [
+      ...rng.sample(
+        funded.map((f) => ({ address: wallet.newAddress('p2wpkh', f.name).address, value: denomination })),
+        funded.length,
+      ),
       { address: coinjoinOutput.address, value: denomination },
-      ...funded.map((f) => ({ address: wallet.newAddress('p2wpkh', f.name).address, value: denomination })),
     ];
     const changes = [
       {
@@ -396,8 +421,9 @@ export function buildDemo(chain: DevnetChain, { seed }: DemoOptions): GroundTrut
         value: f.coin.value - denomination - feeEach,
       })),
     ];
-    const inputs = rng.sample([suspectCoin, ...funded.map((f) => f.coin)], 1 + funded.length);
-    const outputs = [...rng.sample(equal, equal.length), ...rng.sample(changes, changes.length)];
+    const coins = funded.map((f) => f.coin);
+    const inputs = [...coins.slice(0, 2), suspectCoin, ...coins.slice(2)];
+    const outputs = [...equal, ...rng.sample(changes, changes.length)];
     const tx = wallet.send({ from: inputs, to: outputs, fee: feeEach * BigInt(inputs.length) });
     broadcast(tx.raw);
     coinjoinTxid = tx.txid;
@@ -420,7 +446,8 @@ export function buildDemo(chain: DevnetChain, { seed }: DemoOptions): GroundTrut
       peelTxids.push(tx.txid);
       return;
     }
-    const peelValue = (coin.value * BigInt(rng.int(2, 6))) / 100n;
+    // Whole thousands of sats, so the haircut halves every amount of the chain exactly.
+    const peelValue = ((coin.value * BigInt(rng.int(2, 6))) / 100n / 1000n) * 1000n;
     const onward = wallet.newAddress(rng.pick<AddressType>(['p2wpkh', 'p2tr']), SUSPECT);
     const to = [
       { address: deposit.address, value: peelValue },
@@ -478,7 +505,7 @@ export function buildDemo(chain: DevnetChain, { seed }: DemoOptions): GroundTrut
   }
   const newTip = chain.tipHash();
 
-  const suspectFlow: SuspectFlow = {
+  const flow = {
     consolidationTxid,
     coinjoinTxid,
     coinjoinDenomination: denomination.toString(),
@@ -492,14 +519,42 @@ export function buildDemo(chain: DevnetChain, { seed }: DemoOptions): GroundTrut
     }),
   };
 
-  return summarize(chain, wallet, {
+  const truth = summarize(chain, wallet, {
     seed,
     kinds,
     blockPool,
     payouts,
     reorg: { depth: REORG_DEPTH, oldTip, newTip },
-    suspectFlow,
   });
+  const received = new Set(truth.payouts.filter((p) => p.entity === SUSPECT).map((p) => p.recipient));
+  const payoutAddresses = suspect.addresses.map((a) => a.address).filter((a) => received.has(a));
+  const expected = demoExpectations(chain, (script) => wallet.owns(script)?.address, {
+    payouts: truth.payouts
+      .filter((p) => p.entity === SUSPECT)
+      .map((p) => ({ txid: p.payoutTxid, vout: p.vout, value: BigInt(p.value), recipient: p.recipient })),
+    payoutAddresses,
+    ...flow,
+  });
+  const suspectFlow: SuspectFlow = { ...flow, payoutAddresses, ...expected };
+  // The exchange's whole wallet (hot address and every deposit) is tagged, so a trace can stop at it.
+  const exchangeTags = wallet.addresses({ label: EXCHANGE }).map((a) => ({
+    address: a.address,
+    label: 'Demo Exchange',
+    category: 'exchange',
+    source: 'demo exchange attribution',
+    confidence: 1,
+  }));
+  const tags: GroundTruthTag[] = [
+    {
+      address: expected.sanctionedAddress,
+      label: 'Demo suspect',
+      category: 'sanctioned',
+      source: 'demo sanctions list',
+      confidence: 1,
+    },
+    ...exchangeTags,
+  ];
+  return { ...truth, suspectFlow, tags };
 }
 
 function spendsAddress(chain: DevnetChain, wallet: Wallet, txid: string, address: string): boolean {
@@ -527,7 +582,6 @@ function summarize(
     blockPool: Map<string, PoolSlug | null>;
     payouts: PendingPayout[];
     reorg: GroundTruth['reorg'];
-    suspectFlow: SuspectFlow;
   },
 ): GroundTruth {
   const blocks: GroundTruth['blocks'] = [];
@@ -588,6 +642,8 @@ function summarize(
           a.entity.localeCompare(b.entity) || a.pool.localeCompare(b.pool) || a.day.localeCompare(b.day),
       ),
     reorg: state.reorg,
-    suspectFlow: state.suspectFlow,
+    // Filled in by the caller once the payouts are known.
+    suspectFlow: null,
+    tags: [],
   };
 }

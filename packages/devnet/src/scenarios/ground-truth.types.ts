@@ -18,6 +18,19 @@ export interface GroundTruth {
   reorg: { depth: number; oldTip: string; newTip: string } | null;
   /** The suspect's path from pool payouts to the exchange (null in scenarios without one). */
   suspectFlow: SuspectFlow | null;
+  /** Attribution tags the scenario publishes, as an import into the `tags` table would write them. */
+  tags: GroundTruthTag[];
+}
+
+/** One attribution claim about an address, with where it comes from. */
+export interface GroundTruthTag {
+  address: string;
+  label: string;
+  /** `sanctioned`, `exchange`, ... */
+  category: string;
+  source: string;
+  /** 0 to 1. */
+  confidence: number;
 }
 
 export type EntityKind = 'pool' | 'miner' | 'suspect' | 'exchange' | 'coinjoin-participant' | 'other';
@@ -78,6 +91,78 @@ export interface SuspectFlow {
   depositAddresses: string[];
   /** Exchange sweeps (multi-input) that spent at least one of those deposits. */
   sweepTxids: string[];
+  /** The suspect's addresses that received pool payouts (and nothing else), in creation order. */
+  payoutAddresses: string[];
+  /**
+   * The suspect address the scenario's sanctions-like list names (tag category `sanctioned`): of the
+   * payout addresses whose coins the consolidation spent, the one that brought the most satoshis. Every
+   * peel deposit is therefore downstream of it.
+   */
+  sanctionedAddress: string;
+  /** What a forward trace of the suspect's payouts into the exchange must find, per policy. */
+  trace: SuspectTraceExpectation;
+  /** What screening each peel deposit must report about its exposure to `sanctionedAddress`. */
+  exposure: ExposureExpectation[];
+}
+
+export type GroundTruthTracePolicy = 'poison' | 'haircut' | 'fifo' | 'lifo' | 'tiho';
+
+/** A trace summary's figures, satoshis as decimal strings (see `TraceSummary` in the API). */
+export interface ExpectedTraceFigures {
+  /** Tainted satoshis that arrived at an address tagged with a `stopAt` category. */
+  reachedValue: string;
+  /** Tainted satoshis left in unspent outputs. */
+  unspentValue: string;
+  /** Tainted satoshis paid as fees. */
+  feeValue: string;
+  cutOffValue: string;
+}
+
+/**
+ * A forward trace whose source is every output `from.addresses` received (exactly the suspect's pool
+ * payouts on the active chain), stopping at the `exchange` category. The figures are worked out in
+ * closed form from the transactions the scenario built (demo-expectations.ts), not by a trace engine.
+ * For every policy `sourceValue = reached + unspent + fee + cutOff`: they are the conserved flow of
+ * the source's satoshis (poison's is split as haircut splits it); `poisoned` holds poison's marks,
+ * every downstream output and fee counted in full, which add up to more than the source.
+ */
+export interface SuspectTraceExpectation {
+  from: { addresses: string[] };
+  direction: 'forward';
+  stopAt: string[];
+  /** The fewest transactions from a payout to the last peel deposit; any larger limit gives the same figures. */
+  maxHops: number;
+  /** Satoshis, decimal string. */
+  minValue: string;
+  /** Sum of the suspect's payouts, satoshis. */
+  sourceValue: string;
+  byPolicy: Record<GroundTruthTracePolicy, ExpectedTraceFigures>;
+  /** Poison's `summary.poisoned`: where poisoned satoshis ended, each output and fee in full. */
+  poisoned: ExpectedTraceFigures;
+}
+
+/** An exact ratio of satoshi amounts, in lowest terms (decimal strings). */
+export interface Ratio {
+  numerator: string;
+  denominator: string;
+}
+
+/** A peel deposit's exposure to the sanctioned address, traced backward with the haircut policy. */
+export interface ExposureExpectation {
+  /** The exchange deposit address. */
+  address: string;
+  /** Satoshis the peel chain paid it (its only receipt). */
+  receivedValue: string;
+  /** Transactions between the deposit and the sanctioned address (the first deposit is 3 away). */
+  hops: number;
+  /** Part of `receivedValue` that came from the sanctioned address. */
+  share: Ratio;
+  /** `receivedValue × share`, satoshis. */
+  value: Ratio;
+  /** Txids from the deposit back to the sanctioned address: peels (latest first), CoinJoin, consolidation. */
+  path: string[];
+  /** The sanctioned address's outputs that the consolidation spent. */
+  sourceOutpoints: Array<{ txid: string; n: number }>;
 }
 
 /** The ground truth as JSON text, two-space indented. */

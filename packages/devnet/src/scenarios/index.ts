@@ -1,11 +1,17 @@
 export { DEMO_POOLS } from './demo.scenario.js';
 export type {
   EntityKind,
+  ExpectedTraceFigures,
+  ExposureExpectation,
   GroundTruth,
   GroundTruthEntity,
   GroundTruthIncome,
   GroundTruthPayout,
+  GroundTruthTag,
+  GroundTruthTracePolicy,
+  Ratio,
   SuspectFlow,
+  SuspectTraceExpectation,
 } from './ground-truth.types.js';
 export { groundTruthToJson } from './ground-truth.types.js';
 export {

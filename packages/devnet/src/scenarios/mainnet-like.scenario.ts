@@ -600,6 +600,7 @@ export function buildMainnetLike(
       income: [],
       reorg: null,
       suspectFlow: null,
+      tags: [],
     },
     stats: generator.stats(),
   };
