@@ -2,9 +2,14 @@ import { BaseError, EXIT_RETRYABLE, RetryableError } from '@minetrace/shared';
 import { Command } from 'commander';
 import { registerDecode } from './commands/decode.command.js';
 import { registerDevnet } from './commands/devnet.command.js';
+import { registerExportGraph } from './commands/export-graph.command.js';
+import { registerJobs } from './commands/jobs.command.js';
 import { registerKeys } from './commands/keys.command.js';
 import { registerPools } from './commands/pools.command.js';
+import { registerScreen } from './commands/screen.command.js';
 import { registerServe } from './commands/serve.command.js';
+import { registerTags } from './commands/tags.command.js';
+import { registerWorker } from './commands/worker.command.js';
 
 /** Builds the `minetrace` program; every subcommand lives in its own `commands/*.command.ts`. */
 export function createProgram(): Command {
@@ -14,8 +19,13 @@ export function createProgram(): Command {
   registerDecode(program);
   registerPools(program);
   registerDevnet(program);
+  registerExportGraph(program);
   registerServe(program);
   registerKeys(program);
+  registerTags(program);
+  registerScreen(program);
+  registerWorker(program);
+  registerJobs(program);
   return program;
 }
 

@@ -83,8 +83,9 @@ const schema = z.object({
   /** Interface the API server binds to. Default `127.0.0.1` (local only). */
   API_HOST: z.preprocess(emptyToUndefined, z.string().min(1).default('127.0.0.1')),
   /**
-   * Redis for the API's per-key rate limits (`redis://host:6379/0`). Unset: limits are counted in
-   * the API process (per process, lost at restart).
+   * Redis for the API's per-key rate limits and the job queues (`redis://host:6379/0`). Unset: limits
+   * are counted in the API process (per process, lost at restart) and jobs run in the process that
+   * enqueued them (`minetrace start`/`api`), so `minetrace worker` needs it.
    */
   REDIS_URL: optionalUrl(['redis:', 'rediss:']),
   /**
@@ -127,6 +128,30 @@ const schema = z.object({
   FINALITY_DEPTH: integer(6, 1, 1000),
   /** How many transactions after a coinbase payouts are followed. Default 3; 0 to 20. */
   PAYOUT_MAX_HOPS: integer(3, 0, 20),
+  /** Seconds a finished job's result (row and file) is kept. Default 604800 (7 days); 60 to 31536000. */
+  JOB_RESULT_TTL: integer(604_800, 60, 31_536_000),
+  /** Jobs one worker process runs at the same time. Default 2; 1 to 64. */
+  JOB_CONCURRENCY: integer(2, 1, 64),
+  /** Runs of a job before a transient error fails it for good. Default 5; 1 to 100. */
+  JOB_MAX_ATTEMPTS: integer(5, 1, 100),
+  /**
+   * Prefix of the job queue's Redis keys: deployments sharing one Redis use different prefixes.
+   * Default `minetrace`; letters, digits, `-`, `_`, `.`.
+   */
+  JOB_QUEUE_PREFIX: z.preprocess(
+    emptyToUndefined,
+    z
+      .string()
+      .regex(/^[A-Za-z0-9._-]{1,100}$/, 'must be 1 to 100 letters, digits, dots, dashes or underscores')
+      .default('minetrace'),
+  ),
+  /**
+   * Transactions screening walks back from an address looking for tagged sources (INDIRECT_EXPOSURE).
+   * Default 3; 1 to 10.
+   */
+  SCREEN_MAX_HOPS: integer(3, 1, 10),
+  /** A JSON file of screening rules replacing the defaults in part or whole (docs/screening.md). Unset: the defaults. */
+  SCREEN_RULES_FILE: optionalString,
 });
 
 /** The validated, frozen configuration; the only view of the environment the rest of minetrace gets. */

@@ -8,6 +8,7 @@ import {
   startDevnetNode,
 } from '@minetrace/devnet';
 import { NonRetryableError } from '@minetrace/shared';
+import { writeTagPack } from '@minetrace/shared/tags';
 import type { Command } from 'commander';
 import { InvalidArgumentError } from 'commander';
 
@@ -22,6 +23,7 @@ interface DevnetOptions {
   host: string;
   mineInterval?: number;
   groundTruth?: string;
+  tags?: string;
 }
 
 function parsePort(value: string): number {
@@ -54,6 +56,7 @@ export function registerDevnet(program: Command): void {
     .option('--host <host>', 'address to listen on', '127.0.0.1')
     .option('--mine-interval <ms>', 'mine a block every <ms> milliseconds', parsePositive)
     .option('--ground-truth <file>', 'write the scenario ground truth as JSON to <file>')
+    .option('--tags <file>', 'write the scenario attribution tags as a TagPack to <file> (for `tags import`)')
     .action(async (opts: DevnetOptions) => {
       if ((opts.rpcUser === undefined) !== (opts.rpcPassword === undefined)) {
         throw new NonRetryableError('devnet: --rpc-user and --rpc-password go together');
@@ -63,6 +66,9 @@ export function registerDevnet(program: Command): void {
       }
       if (opts.groundTruth !== undefined && opts.scenario === 'none') {
         throw new NonRetryableError('devnet: --ground-truth needs a --scenario');
+      }
+      if (opts.tags !== undefined && opts.scenario === 'none') {
+        throw new NonRetryableError('devnet: --tags needs a --scenario');
       }
       const chain = createDevnetChain();
       if (opts.scenario !== 'none') {
@@ -74,6 +80,16 @@ export function registerDevnet(program: Command): void {
         if (opts.groundTruth !== undefined) {
           await writeFile(opts.groundTruth, groundTruthToJson(truth));
           process.stdout.write(`ground truth: ${opts.groundTruth}\n`);
+        }
+        if (opts.tags !== undefined) {
+          const header = {
+            title: `minetrace ${opts.scenario} scenario`,
+            creator: 'minetrace devnet',
+            isPublic: true,
+            description: `attribution tags of the ${opts.scenario} scenario, seed ${opts.seed}`,
+          };
+          await writeFile(opts.tags, writeTagPack(header, truth.tags));
+          process.stdout.write(`tags: ${opts.tags} (${truth.tags.length})\n`);
         }
       }
       const node = await startDevnetNode({

@@ -1,6 +1,6 @@
 import { rm } from 'node:fs/promises';
 import path from 'node:path';
-import { type ApiServer, createApiServer, type NodeStatusProvider } from '@minetrace/api';
+import { type ApiServer, createApiServer, type JobSystem, type NodeStatusProvider } from '@minetrace/api';
 import {
   DEMO_POOLS,
   type DevnetNode,
@@ -26,8 +26,11 @@ import {
 } from '@minetrace/shared/db';
 import { createLogger, type Logger } from '@minetrace/shared/log';
 import { loadPools } from '@minetrace/shared/pools';
+import { storeTags } from '@minetrace/shared/tags';
 import type { Command } from 'commander';
 import { sql } from 'kysely';
+import { DEFAULT_BACKFILL_CHUNK, type IndexRangeArguments, runIndexRange } from './index-backfill.js';
+import { startJobSystem } from './worker.command.js';
 
 /** How often the demo node mines a block after the scenario, so that `start` shows following. */
 const DEMO_BLOCK_INTERVAL_MS = 5000;
@@ -48,20 +51,30 @@ export function registerServe(program: Command): void {
     .action(() => runMigrate(loadConfig()));
   program
     .command('index')
-    .description('follow the node at BITCOIND_RPC_URL into the database')
-    .action(() => runIndex(loadConfig()));
+    .description(
+      'follow the node at BITCOIND_RPC_URL into the database; with --from/--to, queue backfill jobs for those heights',
+    )
+    .option('--from <height>', 'first height to backfill (queues index.backfill jobs instead of following)')
+    .option('--to <height>', 'last height to backfill, inclusive')
+    .option('--chunk <heights>', `heights per backfill job (default ${DEFAULT_BACKFILL_CHUNK})`)
+    .option('--detach', 'queue the jobs and return without following their progress (needs REDIS_URL)')
+    .action((options: IndexRangeArguments) =>
+      options.from === undefined && options.to === undefined
+        ? runIndex(loadConfig())
+        : runIndexRange(loadConfig(), options),
+    );
   program
     .command('api')
     .description('serve the API on API_HOST:API_PORT from the database')
     .action(() => runApi(loadConfig()));
 }
 
-function say(line: string): void {
+export function say(line: string): void {
   process.stdout.write(`minetrace: ${line}\n`);
 }
 
 /** Resolves on the first SIGINT or SIGTERM; a second one exits at once. */
-function waitForShutdown(): { signal: AbortSignal; stopped: Promise<string> } {
+export function waitForShutdown(): { signal: AbortSignal; stopped: Promise<string> } {
   const controller = new AbortController();
   const stopped = new Promise<string>((resolve) => {
     const onSignal = (name: string) => {
@@ -80,7 +93,7 @@ function waitForShutdown(): { signal: AbortSignal; stopped: Promise<string> } {
  * would); Postgres must have been migrated with `minetrace migrate`, so that a deploy upgrades its
  * schema once, on purpose, and not from whichever process starts first.
  */
-async function openReadyDb(config: Config): Promise<Db> {
+export async function openReadyDb(config: Config): Promise<Db> {
   const db = openDb(config);
   try {
     if (config.DATABASE_URL === undefined) await migrateToLatest(db);
@@ -107,7 +120,7 @@ async function runMigrate(config: Config): Promise<void> {
   }
 }
 
-function rpcFromConfig(config: Config): BitcoindRpcClient {
+export function rpcFromConfig(config: Config): BitcoindRpcClient {
   if (config.BITCOIND_RPC_URL === undefined) {
     throw new NonRetryableError(
       'BITCOIND_RPC_URL is not set (or run `minetrace start` for the built-in demo node)',
@@ -121,7 +134,7 @@ function rpcFromConfig(config: Config): BitcoindRpcClient {
 }
 
 /** What every applied block needs from the configuration. */
-function applyOptions(config: Config): { payoutMaxHops: number; finalityDepth: number } {
+export function applyOptions(config: Config): { payoutMaxHops: number; finalityDepth: number } {
   return { payoutMaxHops: config.PAYOUT_MAX_HOPS, finalityDepth: config.FINALITY_DEPTH };
 }
 
@@ -177,14 +190,24 @@ async function runApi(config: Config): Promise<void> {
   const db = await openReadyDb(config);
   const { stopped } = waitForShutdown();
   let api: ApiServer | undefined;
+  let jobs: JobSystem | undefined;
   try {
     const rpc = config.BITCOIND_RPC_URL === undefined ? undefined : rpcFromConfig(config);
-    api = createApiServer({ db, config, logger, nodeStatus: rpc && cachedNodeStatus(rpc) });
+    // Without Redis nobody else runs the jobs this API queues: run them here.
+    jobs = await startJobSystem({ db, config, logger, worker: config.REDIS_URL === undefined, rpc });
+    api = createApiServer({
+      db,
+      config,
+      logger,
+      nodeStatus: rpc && cachedNodeStatus(rpc),
+      jobs: { service: jobs.service, dataDir: config.MINETRACE_DATA_DIR },
+    });
     const url = await api.listen();
     say(`API listening on ${url} (GraphQL at /graphql; ${await api.describeAccess()})`);
     await stopped;
   } finally {
     await api?.close();
+    await jobs?.close();
     await db.destroy();
   }
 }
@@ -232,6 +255,8 @@ async function runStart(config: Config): Promise<void> {
   let miner: NodeJS.Timeout | undefined;
   let truth: GroundTruth | undefined;
   let zmq: ZmqSubscriber | undefined;
+  let jobs: JobSystem | undefined;
+  let jobsDir: string | undefined;
   try {
     let rpc: BitcoindRpcClient;
     if (demo) {
@@ -245,8 +270,17 @@ async function runStart(config: Config): Promise<void> {
       rpc = new BitcoindRpcClient({ url: node.rpcUrl, restUrl: node.restUrl });
       const dir = path.resolve(config.MINETRACE_DATA_DIR, 'demo');
       await rm(dir, { recursive: true, force: true });
+      // The demo's job results belong to the demo's database: both start empty.
+      jobsDir = path.resolve(config.MINETRACE_DATA_DIR, 'demo-jobs');
+      await rm(jobsDir, { recursive: true, force: true });
       db = openPglite(dir);
       await migrateToLatest(db);
+      // The scenario's sanctions-like list and exchange attribution, as an investigator would import them.
+      await storeTags(
+        db,
+        truth.tags.map((tag) => ({ ...tag, tagpack: 'demo scenario' })),
+        'demo',
+      );
       zmq = zmqFromConfig(node.zmqUrl, logger);
     } else {
       rpc = rpcFromConfig(config);
@@ -267,12 +301,15 @@ async function runStart(config: Config): Promise<void> {
       },
     });
     const prepared = await follower.prepare();
+    // This process runs jobs too: alone without Redis, alongside any `minetrace worker` with it.
+    jobs = await startJobSystem({ db, config, logger, worker: true, rpc, pools, dataDir: jobsDir });
     api = createApiServer({
       db,
       config,
       logger,
       nodeStatus: () => followerNodeStatus(follower),
       extraMetrics: () => follower.metrics(),
+      jobs: { service: jobs.service, dataDir: jobsDir ?? config.MINETRACE_DATA_DIR },
     });
     // A real node may be days of blocks ahead: serve /health during the catch-up. The demo's URL is
     // printed once the demo chain is indexed, so that whoever opens it sees the whole demo.
@@ -304,6 +341,7 @@ async function runStart(config: Config): Promise<void> {
     if (miner !== undefined) clearInterval(miner);
     await zmq?.close();
     await api?.close();
+    await jobs?.close();
     await db?.destroy();
     await node?.stop();
   }

@@ -24,6 +24,9 @@ export interface Database {
   cluster_state: ClusterStateTable;
   api_keys: ApiKeysTable;
   audit_log: AuditLogTable;
+  tags: TagsTable;
+  jobs: JobsTable;
+  job_results: JobResultsTable;
 }
 
 /** How a block's pool was found: by payout address, by coinbase tag, both, disagreeing, or not at all. */
@@ -270,3 +273,68 @@ export interface AuditLogTable {
 
 export type ApiKey = Selectable<ApiKeysTable>;
 export type AuditLogEntry = Selectable<AuditLogTable>;
+
+/**
+ * An attribution tag (migration 007): a claim about an address string (seen on chain or not) from one
+ * source. Unique on (address, label, source, category). Rows with source `mining-pools dataset` are
+ * kept equal to pools/pool_addresses by a trigger and are written by nothing else.
+ */
+export interface TagsTable {
+  id: ColumnType<bigint, never, never>;
+  address: string;
+  label: string;
+  category: string;
+  source: string;
+  /** 0..1 (SQL `real`). */
+  confidence: number;
+  actor: string | null;
+  abuse: string | null;
+  is_cluster_definer: ColumnType<boolean, boolean | undefined, boolean>;
+  /** Title of the TagPack or list the tag came from; null for manual tags. */
+  tagpack: string | null;
+  /** API key name, `cli`, or `pools` (the dataset trigger). */
+  created_by: string | null;
+  created_at: ColumnType<Date, Date | string | undefined, never>;
+}
+
+export type TagRow = Selectable<TagsTable>;
+export type NewTagRow = Insertable<TagsTable>;
+
+/**
+ * A batch job (migration 008). Postgres is the truth about a job; the queue only carries its id.
+ * `state` is one of `JOB_STATES` (@minetrace/shared/queue). `run_token` names the run that owns the
+ * job; only that run may complete it.
+ */
+export interface JobsTable {
+  id: ColumnType<bigint, never, never>;
+  kind: string;
+  state: 'queued' | 'running' | 'completed' | 'failed' | 'cancelled';
+  /** The payload as enqueued (bigints as decimal strings). */
+  payload: ColumnType<unknown, string, string>;
+  progress_percent: ColumnType<number, number | undefined, number>;
+  progress_done: bigint | null;
+  progress_total: bigint | null;
+  progress_message: string | null;
+  attempts: ColumnType<number, number | undefined, number>;
+  max_attempts: number;
+  run_token: string | null;
+  error: string | null;
+  api_key_id: bigint | null;
+  created_at: ColumnType<Date, Date | undefined, never>;
+  started_at: Date | null;
+  finished_at: Date | null;
+}
+
+/** A completed job's result: inline JSON (`data`) or a file under `MINETRACE_DATA_DIR/jobs`. */
+export interface JobResultsTable {
+  job_id: bigint;
+  data: ColumnType<unknown, string | null, string | null>;
+  file_name: string | null;
+  content_type: string | null;
+  bytes: bigint | null;
+  created_at: ColumnType<Date, Date | undefined, never>;
+  expires_at: Date;
+}
+
+export type JobRow = Selectable<JobsTable>;
+export type JobResultRow = Selectable<JobResultsTable>;

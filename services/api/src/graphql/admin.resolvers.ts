@@ -2,7 +2,9 @@ import type { ApiRole } from '@minetrace/shared/db';
 import { createApiKey, revokeApiKey } from '../auth/api-key.repository.js';
 import { badInput } from './errors.js';
 import { parseId } from './input-validation.js';
+import { jobMutationResolvers } from './jobs.resolvers.js';
 import type { ApiKeyResolvers, MutationResolvers, Role } from './resolvers.generated.js';
+import { tagMutationResolvers } from './tags.resolvers.js';
 
 const ROLE_OUT: Record<ApiRole, Role> = {
   investigator: 'INVESTIGATOR',
@@ -11,8 +13,10 @@ const ROLE_OUT: Record<ApiRole, Role> = {
 };
 const ROLE_IN: Record<Role, ApiRole> = { INVESTIGATOR: 'investigator', SCREENER: 'screener', ADMIN: 'admin' };
 
-/** Key management. The operation guard lets only the admin role reach these resolvers. */
+/** Key management (the operation guard lets only the admin role reach it) and the job mutations. */
 export const mutationResolvers: MutationResolvers = {
+  ...jobMutationResolvers,
+  ...tagMutationResolvers,
   createApiKey: async (_root, args, ctx) => {
     const name = args.name.trim();
     if (name.length === 0 || name.length > 200) throw badInput('name must be 1 to 200 characters');

@@ -2,6 +2,8 @@ import type { Network } from '@minetrace/shared/chain';
 import { networkFromChain } from '@minetrace/shared/chain';
 import { type Db, getChainState } from '@minetrace/shared/db';
 import type { Principal } from '../auth/principal.js';
+import { DEFAULT_SCREEN_SETTINGS, type ScreenSettings } from '../investigate/screen/index.js';
+import type { JobService } from '../jobs/job-service.js';
 import { createLoaders, type Loaders } from './loaders.js';
 
 /** What every resolver receives: the request's loaders, caller and limits. */
@@ -13,12 +15,24 @@ export interface ApiContext {
   maxPage: number;
   /** The indexed network (address formats are checked against it); null while nothing is indexed. */
   network(): Promise<Network | null>;
+  /** Enqueueing and cancelling batch jobs; null when this API runs without a job system. */
+  jobs: JobService | null;
+  /** Screening's rules and walk depth (`SCREEN_RULES_FILE`, `SCREEN_MAX_HOPS`). */
+  screen: ScreenSettings;
 }
 
-export function createApiContext(db: Db, principal: Principal, maxPage: number): ApiContext {
+export function createApiContext(
+  db: Db,
+  principal: Principal,
+  maxPage: number,
+  jobs: JobService | null = null,
+  screen: ScreenSettings = DEFAULT_SCREEN_SETTINGS,
+): ApiContext {
   let network: Promise<Network | null> | undefined;
   return {
     db,
+    jobs,
+    screen,
     loaders: createLoaders(db),
     principal,
     maxPage,

@@ -74,6 +74,7 @@ export const clusterResolvers: ClusterResolvers = {
     return totals.received - totals.sent;
   },
   tags: (cluster, _args, ctx) => ctx.loaders.clusterTags.load(cluster.id),
+  tagSummary: (cluster, _args, ctx) => ctx.loaders.clusterTagSummary.load(cluster.id),
   pools: (cluster, _args, ctx) => ctx.loaders.clusterPools.load(cluster.id),
 };
 

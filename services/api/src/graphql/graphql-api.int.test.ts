@@ -81,6 +81,8 @@ describe('GraphQL API over HTTP on the indexed demo chain', () => {
   let db: Db;
   let redis: Redis;
   let truth: GroundTruth;
+  /** Header time (unix seconds) of every active block, as the devnet stamped it. */
+  const blockTime = new Map<number, number>();
   const counter = createQueryCounter();
   const servers: ApiServer[] = [];
   let url: string;
@@ -158,7 +160,9 @@ describe('GraphQL API over HTTP on the indexed demo chain', () => {
     const pools = loadPools();
     await syncPools(test.db, pools);
     for (let height = 0; height <= chain.tipHeight(); height++) {
-      const rows = decodeBlock(chain.getBlock(chain.hashAtHeight(height)!)!.raw, 'regtest');
+      const block = chain.getBlock(chain.hashAtHeight(height)!)!;
+      blockTime.set(height, block.time);
+      const rows = decodeBlock(block.raw, 'regtest');
       await applyBlock(test.db, rows, pools, { height });
     }
     for (const role of ['investigator', 'screener', 'admin'] as const) {
@@ -394,6 +398,51 @@ describe('GraphQL API over HTTP on the indexed demo chain', () => {
       expect(exact / miners.length).toBeGreaterThanOrEqual(0.9);
     });
 
+    it("sums the suspect's income per day and pool to the satoshi", async () => {
+      const suspect = truth.entities.find((entity) => entity.kind === 'suspect')!;
+      const paid = truth.payouts.filter((payout) => payout.entity === suspect.name);
+      expect(paid.length).toBeGreaterThan(1);
+      // Worked out from the scenario's payouts and the blocks' header times (UTC days).
+      const expected = new Map<string, { value: bigint; payoutCount: number }>();
+      for (const payout of paid) {
+        const day = new Date(blockTime.get(payout.height)! * 1000).toISOString().slice(0, 10);
+        const key = `${day}T00:00:00.000Z|${payout.pool}`;
+        const entry = expected.get(key) ?? { value: 0n, payoutCount: 0 };
+        entry.value += BigInt(payout.value);
+        entry.payoutCount += 1;
+        expected.set(key, entry);
+      }
+      const { data, errors } = await gql(
+        'query I($a: [String!]) { miningIncome(addresses: $a, bucket: DAY) { rows { bucketStart pool { slug } value payoutCount } totalValue totalPayoutCount } }',
+        { a: suspect.addresses },
+      );
+      expect(errors).toBeUndefined();
+      const got = new Map(
+        data.miningIncome.rows.map(
+          (row: { bucketStart: string; pool: { slug: string }; value: string; payoutCount: number }) => [
+            `${row.bucketStart}|${row.pool.slug}`,
+            { value: BigInt(row.value), payoutCount: row.payoutCount },
+          ],
+        ),
+      );
+      expect(got).toEqual(expected);
+      expect(data.miningIncome.totalValue).toBe(
+        paid.reduce((sum, payout) => sum + BigInt(payout.value), 0n).toString(),
+      );
+      expect(data.miningIncome.totalPayoutCount).toBe(paid.length);
+      // Segwit addresses may be written in capitals (BIP173): the same income.
+      const capitals = suspect.addresses.map((a) => (a.startsWith('bcrt1') ? a.toUpperCase() : a));
+      expect(capitals).not.toEqual(suspect.addresses);
+      const again = await gql(
+        'query I($a: [String!]) { miningIncome(addresses: $a, bucket: DAY) { totalValue totalPayoutCount } }',
+        { a: capitals },
+      );
+      expect(again.data.miningIncome).toEqual({
+        totalValue: data.miningIncome.totalValue,
+        totalPayoutCount: paid.length,
+      });
+    });
+
     it('buckets by ISO week (Mondays) and by month, with the same total as by day', async () => {
       const miner = truth.entities.find((entity) => entity.kind === 'miner')!;
       const totals = new Map<string, string>();
@@ -465,7 +514,7 @@ describe('GraphQL API over HTTP on the indexed demo chain', () => {
         );
         expect(result.data.address.tags).toContainEqual({
           label: tagged.name,
-          category: 'mining-pool',
+          category: 'miner',
           source: 'mining-pools dataset',
           confidence: 1,
         });
@@ -708,6 +757,92 @@ describe('GraphQL API over HTTP on the indexed demo chain', () => {
         .executeTakeFirstOrThrow();
       expect(row.outcome).toBe('FORBIDDEN');
     });
+
+    it('records an operation over the cost limit and one with invalid input, with their codes', async () => {
+      const tooCostly = await gql(
+        'query TooCostly { blocks(first: 100) { edges { node { transactions(first: 100) { edges { node { txid } } } } } } }',
+        undefined,
+        { key: keys.investigator.secret },
+      );
+      // blocks: 1 + 100 × (edges 1 + node 1 + transactions (1 + 100 × (edges 1 + node 1 + txid 1)))
+      const cost = 1 + 100 * (1 + 1 + (1 + 100 * (1 + 1 + 1)));
+      expect(tooCostly.errors?.[0]?.extensions?.code).toBe('COST_LIMIT');
+      const invalid = await gql(
+        'query BadTxid($t: String!) { transaction(txid: $t) { txid } }',
+        { t: 'xyz' },
+        { key: keys.investigator.secret },
+      );
+      expect(invalid.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
+      const rows = await db
+        .selectFrom('audit_log')
+        .selectAll()
+        .where('api_key_id', '=', keys.investigator.id)
+        .where('operation_name', 'in', ['TooCostly', 'BadTxid'])
+        .orderBy('id')
+        .execute();
+      expect(rows.map((row) => [row.operation_name, row.outcome])).toEqual([
+        ['TooCostly', 'COST_LIMIT'],
+        ['BadTxid', 'BAD_USER_INPUT'],
+      ]);
+      expect(rows[0]).toMatchObject({
+        operation_type: 'query',
+        variables_hash: null,
+        cost,
+        result_bytes: Buffer.byteLength(tooCostly.text),
+      });
+      expect(rows[1]).toMatchObject({
+        operation_type: 'query',
+        variables_hash: createHash('sha256').update('{"t":"xyz"}').digest('hex'),
+        result_bytes: Buffer.byteLength(invalid.text),
+      });
+    });
+
+    it('records the operations of the open localhost mode, without a key', async () => {
+      const empty = await createTestDatabase('postgres');
+      try {
+        const server = createApiServer({
+          db: empty.db,
+          config: { API_HOST: '127.0.0.1', API_PORT: 0, API_MAX_COST: MAX_COST },
+          logger: createLogger({ level: 'silent' }),
+        });
+        servers.push(server);
+        const base = await server.listen();
+        const before = new Date();
+        const ok = await gql('query OpenTip { tip { height } }', undefined, { key: null, base });
+        expect(ok.errors).toBeUndefined();
+        const costly = await gql(
+          'query OpenCostly { blocks(first: 100) { edges { node { transactions(first: 100) { edges { node { txid } } } } } } }',
+          undefined,
+          { key: null, base },
+        );
+        expect(costly.errors?.[0]?.extensions?.code).toBe('COST_LIMIT');
+        const invalid = await gql(
+          'query OpenBadAddress($a: String!) { address(address: $a) { address } }',
+          { a: 'hello world' },
+          { key: null, base },
+        );
+        expect(invalid.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
+        const rows = await empty.db.selectFrom('audit_log').selectAll().orderBy('id').execute();
+        expect(
+          rows.map((row) => [row.api_key_id, row.operation_name, row.outcome, row.result_bytes]),
+        ).toEqual([
+          [null, 'OpenTip', 'OK', Buffer.byteLength(ok.text)],
+          [null, 'OpenCostly', 'COST_LIMIT', Buffer.byteLength(costly.text)],
+          [null, 'OpenBadAddress', 'BAD_USER_INPUT', Buffer.byteLength(invalid.text)],
+        ]);
+        expect(rows[1]!.cost).toBe(1 + 100 * (1 + 1 + (1 + 100 * (1 + 1 + 1))));
+        expect(rows[2]!.variables_hash).toBe(
+          createHash('sha256').update('{"a":"hello world"}').digest('hex'),
+        );
+        for (const row of rows) {
+          expect(row.operation_type).toBe('query');
+          expect(row.started_at.getTime()).toBeGreaterThanOrEqual(before.getTime() - 1000);
+          expect(row.duration_ms).toBeGreaterThanOrEqual(0);
+        }
+      } finally {
+        await empty.close();
+      }
+    });
   });
 
   describe('bad input', () => {
@@ -800,6 +935,52 @@ describe('GraphQL API over HTTP on the indexed demo chain', () => {
         '{ miningIncome(addresses: ["x"], bucket: YEAR) { totalValue } }',
         () => undefined,
         /YEAR/,
+      ],
+      ['negative page of payouts', '{ payouts(first: -1) { edges { cursor } } }', () => undefined, /first/],
+      [
+        'huge page of a nested connection',
+        'query A($a: String!) { address(address: $a) { transactions(first: 2147483647) { edges { cursor } } } }',
+        () => ({ a: regtestAddress() }),
+        /first/,
+      ],
+      [
+        'garbage cursor of a nested connection',
+        'query A($a: String!) { address(address: $a) { payoutsReceived(after: "garbage!!") { edges { cursor } } } }',
+        () => ({ a: regtestAddress() }),
+        /invalid cursor/,
+      ],
+      [
+        'block cursor given to payouts',
+        'query C($c: String) { payouts(after: $c) { edges { cursor } } }',
+        () => ({ c: Buffer.from('block:5').toString('base64url') }),
+        /invalid cursor/,
+      ],
+      [
+        'malformed payout recipient',
+        '{ payouts(recipient: "not-an-address") { edges { cursor } } }',
+        () => undefined,
+        /invalid address/,
+      ],
+      [
+        'malformed address among the income addresses',
+        'query I($a: [String!]) { miningIncome(addresses: $a, bucket: DAY) { totalValue } }',
+        () => ({ a: [regtestAddress(), 'not-an-address'] }),
+        /invalid address/,
+      ],
+      [
+        'mixed-case segwit address among the income addresses',
+        'query I($a: [String!]) { miningIncome(addresses: $a, bucket: DAY) { totalValue } }',
+        () => {
+          const segwit = truth.payouts.find((payout) => payout.recipient.startsWith('bcrt1'))!.recipient;
+          return { a: [`${segwit.slice(0, 8).toUpperCase()}${segwit.slice(8)}`] };
+        },
+        /mixed case/,
+      ],
+      [
+        'more income addresses than allowed',
+        'query I($a: [String!]) { miningIncome(addresses: $a, bucket: DAY) { totalValue } }',
+        () => ({ a: Array.from({ length: 1001 }, regtestAddress) }),
+        /1 to 1000 addresses, got 1001/,
       ],
       ['syntax error', '{ blocks {', () => undefined, /Syntax Error/],
       ['unknown field', '{ tip { nonsense } }', () => undefined, /nonsense/],

@@ -1,16 +1,20 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { Db } from '@minetrace/shared/db';
+import { type Network, networkFromChain } from '@minetrace/shared/chain';
+import { type Db, getChainState } from '@minetrace/shared/db';
 import type { Logger } from '@minetrace/shared/log';
 import { GraphQLError, getOperationAST } from 'graphql';
 import { createSchema, createYoga, type Plugin } from 'graphql-yoga';
 import type { Authenticator } from '../auth/authenticator.js';
 import type { Principal } from '../auth/principal.js';
+import type { ScreenSettings } from '../investigate/screen/index.js';
+import type { JobService } from '../jobs/job-service.js';
 import type { RateLimiter } from '../limits/rate-limiter.js';
 import type { ApiMetrics } from '../metrics/api-metrics.js';
 import { apiKeyResolvers, mutationResolvers } from './admin.resolvers.js';
 import { type ApiContext, createApiContext } from './api-context.js';
+import { createAuditWriter } from './audit-writer.js';
 import {
   blockResolvers,
   inputResolvers,
@@ -27,10 +31,19 @@ import {
   poolResolvers,
 } from './entity.resolvers.js';
 import { ERROR_CODES, type ErrorCode } from './errors.js';
+import { jobResolvers } from './jobs.resolvers.js';
 import { checkOperation, type GuardLimits, measureOperation, rejectionError } from './operation-guard.js';
 import { queryResolvers } from './query.resolvers.js';
 import type { Resolvers } from './resolvers.generated.js';
 import { DateTimeScalar, SatsScalar } from './scalars.js';
+import {
+  pathLinkResolvers,
+  pathsResultResolvers,
+  traceClusterValueResolvers,
+  traceEdgeResolvers,
+  traceNodeResolvers,
+  traceSummaryResolvers,
+} from './trace.resolvers.js';
 
 /** Largest request body accepted (a query with its variables). */
 const MAX_BODY_BYTES = 256 * 1024;
@@ -42,6 +55,7 @@ export const resolvers = {
   Sats: SatsScalar,
   Mutation: mutationResolvers,
   ApiKey: apiKeyResolvers,
+  Job: jobResolvers,
   DateTime: DateTimeScalar,
   Query: queryResolvers,
   Tip: tipResolvers,
@@ -55,6 +69,12 @@ export const resolvers = {
   Pool: poolResolvers,
   Payout: payoutResolvers,
   MiningIncomeRow: miningIncomeRowResolvers,
+  TraceNode: traceNodeResolvers,
+  TraceEdge: traceEdgeResolvers,
+  TraceSummary: traceSummaryResolvers,
+  TraceClusterValue: traceClusterValueResolvers,
+  PathsResult: pathsResultResolvers,
+  PathLink: pathLinkResolvers,
 } satisfies Partial<Resolvers>;
 
 /** What one request records for the audit log while it runs. */
@@ -74,6 +94,10 @@ export interface GraphqlHandlerDeps {
   rateLimiter: RateLimiter;
   metrics: ApiMetrics;
   limits: GuardLimits;
+  /** Enqueueing and cancelling batch jobs; omitted: the job mutations answer that jobs are unavailable. */
+  jobs?: JobService;
+  /** Screening's rules and walk depth; omitted: the defaults. */
+  screen?: ScreenSettings;
 }
 
 /** The GraphQL endpoint and the GraphiQL page, as handlers for the API server's routes. */
@@ -193,6 +217,19 @@ export function createGraphqlHandler(deps: GraphqlHandlerDeps): GraphqlHandler {
     plugins: [guardPlugin(deps.limits)],
   });
 
+  const auditWriter = createAuditWriter(deps.db, (err) =>
+    logger.error({ err }, 'could not write the audit log'),
+  );
+  // A database indexes one network for good (chain_state), so once known it is not asked again.
+  let knownNetwork: Network | undefined;
+  const network = async (): Promise<Network | null> => {
+    if (knownNetwork !== undefined) return knownNetwork;
+    const chainState = await getChainState(deps.db);
+    if (chainState === undefined) return null;
+    knownNetwork = networkFromChain(chainState.network);
+    return knownNetwork;
+  };
+
   const audit = async (
     principal: Principal,
     state: AuditState,
@@ -213,25 +250,18 @@ export function createGraphqlHandler(deps: GraphqlHandlerDeps): GraphqlHandler {
       },
       'graphql operation',
     );
-    if (principal.kind !== 'key') return;
-    try {
-      await deps.db
-        .insertInto('audit_log')
-        .values({
-          api_key_id: principal.keyId,
-          operation_name: state.operationName,
-          operation_type: state.operationType,
-          variables_hash: state.variablesHash,
-          started_at: started.at,
-          duration_ms: durationMs,
-          result_bytes: resultBytes,
-          cost: state.cost,
-          outcome,
-        })
-        .execute();
-    } catch (err) {
-      logger.error({ err }, 'could not write the audit log');
-    }
+    await auditWriter.write({
+      // NULL: the open localhost mode, where no key is configured; its operations are recorded too.
+      api_key_id: principal.kind === 'key' ? principal.keyId : null,
+      operation_name: state.operationName,
+      operation_type: state.operationType,
+      variables_hash: state.variablesHash,
+      started_at: started.at,
+      duration_ms: durationMs,
+      result_bytes: resultBytes,
+      cost: state.cost,
+      outcome,
+    });
   };
 
   const send = (res: ServerResponse, status: number, text: string, headers: Record<string, string> = {}) => {
@@ -279,17 +309,19 @@ export function createGraphqlHandler(deps: GraphqlHandlerDeps): GraphqlHandler {
         send(res, 413, text);
         return;
       }
-      const headers = new Headers();
+      // yoga's own fetch classes: a global (undici) Request costs more to build and to read back.
+      const headers = new yoga.fetchAPI.Headers();
       for (const [name, value] of Object.entries(req.headers)) {
         if (typeof value === 'string') headers.set(name, value);
       }
-      const request = new Request(`http://localhost${req.url ?? '/graphql'}`, {
+      const request = new yoga.fetchAPI.Request(`http://localhost${req.url ?? '/graphql'}`, {
         method: req.method ?? 'GET',
         headers,
         ...(body === undefined ? {} : { body: new Uint8Array(body) }),
       });
       const context: RequestContext = {
-        ...createApiContext(deps.db, principal, deps.limits.maxPage),
+        ...createApiContext(deps.db, principal, deps.limits.maxPage, deps.jobs ?? null, deps.screen),
+        network,
         audit: state,
       };
       const response = await yoga.handleRequest(request, context);

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import type { Network } from '@minetrace/shared/chain';
 import { GraphQLError } from 'graphql';
 import { describe, expect, it } from 'vitest';
-import { parseAddress, parseHash, parseId } from './input-validation.js';
+import { addressLookupForm, parseAddress, parseHash, parseId } from './input-validation.js';
 
 type Vector = [string, string, { chain: string; isPrivkey: boolean }];
 const VECTORS = new URL('../../../../test/fixtures/vectors/', import.meta.url);
@@ -51,6 +51,22 @@ describe('address validation against Bitcoin Core key_io vectors', () => {
   it('names the reason in the message', () => {
     expect(() => parseAddress('bcrt1qw508d6qejxtdg4y5r3zarvary0c5xw7kygt081', 'regtest')).toThrow(/checksum/);
     expect(() => parseAddress('bc1qw508d6qejxtdg4y5r3zarvary0c5xw7kv8f3t4', 'regtest')).toThrow(/regtest/);
+  });
+});
+
+describe('the lookup form of an address', () => {
+  it('is the form parseAddress returns for every valid address, and keeps mixed case unmatched', () => {
+    for (const [address, , meta] of valid) {
+      const network = NETWORK[meta.chain]!;
+      expect(addressLookupForm(address)).toBe(parseAddress(address, network));
+      // BIP173 allows a segwit address in capitals; a base58 one in capitals is another string.
+      const upper = address.toUpperCase();
+      expect(addressLookupForm(upper)).toBe(/^(bc|tb|bcrt)1/i.test(address) ? address.toLowerCase() : upper);
+    }
+    const segwit = 'bcrt1qw508d6qejxtdg4y5r3zarvary0c5xw7kygt080';
+    const mixed = `${segwit.slice(0, 10).toUpperCase()}${segwit.slice(10)}`;
+    expect(addressLookupForm(mixed)).toBe(mixed);
+    expect(() => parseAddress(mixed, 'regtest')).toThrow(/mixed case/);
   });
 });
 

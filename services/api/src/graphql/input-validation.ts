@@ -29,9 +29,22 @@ export function parseAddress(value: string, network: Network | null): string {
   return isBech32Shaped(value) ? value.toLowerCase() : value;
 }
 
+/**
+ * The form the indexer would store `value` in, without checking it: segwit addresses written all
+ * in capitals are lowercased (BIP173), anything else is left as is (so a mixed-case one matches
+ * nothing). A string found in this form is an address of the indexed network by construction;
+ * only strings not found need `parseAddress`.
+ */
+export function addressLookupForm(value: string): string {
+  return isBech32Shaped(value) && value === value.toUpperCase() ? value.toLowerCase() : value;
+}
+
+/** 'bc1', 'tb1', 'bcrt1': how a segwit address of each network starts. */
+const BECH32_STARTS = [...new Set(Object.values(PREFIXES).map((p) => `${p.hrp}1`))];
+
 function isBech32Shaped(value: string): boolean {
   const lower = value.toLowerCase();
-  return Object.values(PREFIXES).some((p) => lower.startsWith(`${p.hrp}1`));
+  return BECH32_STARTS.some((start) => lower.startsWith(start));
 }
 
 function addressProblem(value: string, network: Network | null): string | null {
@@ -47,10 +60,14 @@ function addressProblem(value: string, network: Network | null): string | null {
       .sort((a, b) => b.length - a.length)[0];
     if (!networks.some((n) => PREFIXES[n].hrp === hrp))
       return `not an address of ${network ?? 'any network'}`;
-    const decoded = bech32.decodeUnsafe(lower, 90) ?? bech32m.decodeUnsafe(lower, 90);
+    // No string passes both checksums, so each decoding runs at most once (income queries check
+    // up to a thousand addresses per operation).
+    const asBech32 = bech32.decodeUnsafe(lower, 90);
+    const asBech32m = asBech32 === undefined ? bech32m.decodeUnsafe(lower, 90) : undefined;
+    const decoded = asBech32 ?? asBech32m;
     if (decoded === undefined || decoded.words.length === 0) return 'bad checksum';
     const version = decoded.words[0]!;
-    const isBech32m = bech32m.decodeUnsafe(lower, 90) !== undefined;
+    const isBech32m = asBech32m !== undefined;
     if (version > 16) return 'bad witness version';
     if ((version === 0) === isBech32m) return 'wrong checksum variant for the witness version';
     const program = bech32.fromWordsUnsafe(decoded.words.slice(1));

@@ -1,5 +1,6 @@
 import { hashToHex } from '@minetrace/shared';
 import type { Address, Block, Db, Output, Tx } from '@minetrace/shared/db';
+import { tagCountsOfClusters, tagsOfAddresses } from '@minetrace/shared/tags';
 import DataLoader from 'dataloader';
 import { sql } from 'kysely';
 import type { ClusterModel, PayoutModel, PoolModel } from './models.js';
@@ -17,6 +18,16 @@ export interface TagModel {
   category: string;
   source: string;
   confidence: number;
+  actor: string | null;
+  abuse: string | null;
+  isClusterDefiner: boolean;
+  createdAt: Date;
+}
+
+/** One distinct tag of a cluster's members, with how many members carry it (`ClusterTag`). */
+export interface ClusterTagModel {
+  tag: TagModel;
+  addressCount: number;
 }
 
 /** Asks for one page of a parent's children: `first` rows after the cursor key `after`. */
@@ -55,6 +66,7 @@ export interface Loaders {
   clusterTotals: DataLoader<bigint, FlowTotals>;
   clusterAddressPage: DataLoader<PageKey<bigint>, PageRows<Address>>;
   clusterTags: DataLoader<bigint, TagModel[]>;
+  clusterTagSummary: DataLoader<bigint, ClusterTagModel[]>;
   clusterPools: DataLoader<bigint, PoolModel[]>;
   addressPayoutPage: DataLoader<PageKey<bigint>, PageRows<PayoutModel>>;
   poolPayoutPage: DataLoader<PageKey<number>, PageRows<PayoutModel>>;
@@ -125,9 +137,26 @@ const addressTxsSql = (ids: readonly bigint[]) => sql`
   SELECT address_id, spent_by_tx_id FROM outputs
   WHERE address_id IN (${sql.join(ids)}) AND spent_by_tx_id IS NOT NULL`;
 
-const POOL_TAG_SOURCE = 'mining-pools dataset';
-
 export function createLoaders(db: Db): Loaders {
+  const clusterTagSummary = new DataLoader<bigint, ClusterTagModel[]>(async (ids) => {
+    const rows = await tagCountsOfClusters(db, ids);
+    return groupBy(ids, rows, (row) => row.clusterId).map((list) =>
+      list.map((row) => ({
+        tag: {
+          label: row.label,
+          category: row.category,
+          source: row.source,
+          confidence: row.confidence,
+          actor: row.actor,
+          abuse: row.abuse,
+          isClusterDefiner: row.isClusterDefiner,
+          createdAt: row.createdAt,
+        },
+        addressCount: row.addressCount,
+      })),
+    );
+  });
+
   const txById = new DataLoader<bigint, Tx | null>(async (ids) => {
     const rows = await db
       .selectFrom('txs')
@@ -146,26 +175,26 @@ export function createLoaders(db: Db): Loaders {
         ? sql`SELECT id AS member, id AS grp FROM addresses WHERE id IN (${sql.join(ids)})`
         : sql`SELECT id AS member, coalesce(cluster_id, id) AS grp FROM addresses
               WHERE coalesce(cluster_id, id) IN (${sql.join(ids)})`;
-    const [sums, counts] = await Promise.all([
-      sql<{ grp: bigint; received: bigint; sent: bigint }>`
-        WITH m AS (${members})
-        SELECT m.grp, coalesce(sum(o.value), 0)::int8 AS received,
-               coalesce(sum(o.value) FILTER (WHERE o.spent_by_tx_id IS NOT NULL), 0)::int8 AS sent
-        FROM m JOIN outputs o ON o.address_id = m.member GROUP BY m.grp`.execute(db),
-      sql<{ grp: bigint; n: bigint }>`
-        WITH m AS (${members})
-        SELECT grp, count(DISTINCT tx_id)::int8 AS n FROM (
-          SELECT m.grp, o.tx_id FROM m JOIN outputs o ON o.address_id = m.member
+    // One statement reading the members' outputs once: every query is a round trip, and under
+    // load the round trips, not the scans, set the latency of a lookup.
+    const totals = await sql<{ grp: bigint; received: bigint; sent: bigint; n: bigint }>`
+      WITH m AS (${members}),
+      mo AS MATERIALIZED (
+        SELECT m.grp, o.tx_id, o.value, o.spent_by_tx_id FROM m JOIN outputs o ON o.address_id = m.member),
+      sums AS (
+        SELECT grp, sum(value) AS received, coalesce(sum(value) FILTER (WHERE spent_by_tx_id IS NOT NULL), 0) AS sent
+        FROM mo GROUP BY grp),
+      counts AS (
+        SELECT grp, count(DISTINCT tx) AS n FROM (
+          SELECT grp, tx_id AS tx FROM mo
           UNION ALL
-          SELECT m.grp, o.spent_by_tx_id FROM m JOIN outputs o ON o.address_id = m.member
-          WHERE o.spent_by_tx_id IS NOT NULL) t GROUP BY grp`.execute(db),
-    ]);
-    const sumBy = byKey(ids, sums.rows, (row) => row.grp);
-    const countBy = byKey(ids, counts.rows, (row) => row.grp);
-    return ids.map((_, i) => ({
-      received: sumBy[i]?.received ?? 0n,
-      sent: sumBy[i]?.sent ?? 0n,
-      txCount: Number(countBy[i]?.n ?? 0n),
+          SELECT grp, spent_by_tx_id FROM mo WHERE spent_by_tx_id IS NOT NULL) t GROUP BY grp)
+      SELECT sums.grp, sums.received::int8 AS received, sums.sent::int8 AS sent, counts.n::int8 AS n
+      FROM sums JOIN counts ON counts.grp = sums.grp`.execute(db);
+    return byKey(ids, totals.rows, (row) => row.grp).map((row) => ({
+      received: row?.received ?? 0n,
+      sent: row?.sent ?? 0n,
+      txCount: Number(row?.n ?? 0n),
     }));
   };
 
@@ -258,25 +287,25 @@ export function createLoaders(db: Db): Loaders {
       const rows = await db
         .selectFrom('addresses')
         .selectAll()
-        .where('address', 'in', [...addresses])
+        // One array parameter, not one parameter per address: income queries load a thousand at once.
+        .where(sql<boolean>`address = ANY(${[...addresses]}::text[])`)
         .execute();
       return byKey(addresses, rows, (row) => row.address);
     }),
     addressTotals: new DataLoader((ids) => flowTotals('address', ids)),
     tagsByAddress: new DataLoader(async (addresses) => {
-      const rows = await db
-        .selectFrom('pool_addresses')
-        .innerJoin('pools', 'pools.id', 'pool_addresses.pool_id')
-        .select(['pool_addresses.address', 'pools.name'])
-        .where('pool_addresses.address', 'in', [...addresses])
-        .orderBy('pools.name')
-        .execute();
+      // The tags table holds the pools dataset's payout addresses too (category miner).
+      const rows = await tagsOfAddresses(db, addresses);
       return groupBy(addresses, rows, (row) => row.address).map((list) =>
         list.map((row) => ({
-          label: row.name,
-          category: 'mining-pool',
-          source: POOL_TAG_SOURCE,
-          confidence: 1,
+          label: row.label,
+          category: row.category,
+          source: row.source,
+          confidence: row.confidence,
+          actor: row.actor,
+          abuse: row.abuse,
+          isClusterDefiner: row.is_cluster_definer,
+          createdAt: row.created_at,
         })),
       );
     }),
@@ -369,19 +398,13 @@ export function createLoaders(db: Db): Loaders {
       return result.rows.map(({ grp, rn: _rn, ...row }) => ({ parent: grp, row }));
     }),
     clusterTags: new DataLoader(async (ids) => {
-      const rows = await sql<{ grp: bigint; name: string }>`
-        SELECT DISTINCT coalesce(a.cluster_id, a.id) AS grp, p.name
-        FROM addresses a JOIN pool_addresses pa ON pa.address = a.address JOIN pools p ON p.id = pa.pool_id
-        WHERE coalesce(a.cluster_id, a.id) IN (${sql.join([...ids])}) ORDER BY p.name`.execute(db);
-      return groupBy(ids, rows.rows, (row) => row.grp).map((list) =>
-        list.map((row) => ({
-          label: row.name,
-          category: 'mining-pool',
-          source: POOL_TAG_SOURCE,
-          confidence: 1,
-        })),
-      );
+      const summaries = await clusterTagSummary.loadMany(ids);
+      return summaries.map((summary) => {
+        if (summary instanceof Error) throw summary;
+        return summary.map((entry) => entry.tag);
+      });
     }),
+    clusterTagSummary,
     clusterPools: new DataLoader(async (ids) => {
       const rows = await sql<PoolModel & { grp: bigint }>`
         SELECT DISTINCT coalesce(a.cluster_id, a.id) AS grp, p.*

@@ -20,11 +20,46 @@ import { DEFAULT_PAGE } from './pagination.js';
 /** Items a plain list field (inputs, outputs, tags, pools) is assumed to hold when costing. */
 export const ASSUMED_LIST_SIZE = 10;
 
-/** Root fields of key management, for the admin role only. */
-const ADMIN_ROOT_FIELDS = new Set(['apiKeys', 'createApiKey', 'revokeApiKey']);
+/**
+ * Items each list directly under a walking root field (`trace`, `paths`) may hold, from its
+ * arguments: `trace` returns up to `maxNodes` nodes (and edges), `paths` up to `maxPaths` paths of
+ * `maxHops` transactions. Null for every other field. Unparseable arguments are refused by the
+ * resolver; they cost the largest size meanwhile.
+ */
+export function walkListSize(field: string, args: Record<string, unknown>): number | null {
+  const positive = (value: unknown, cap: number) =>
+    typeof value === 'number' && Number.isInteger(value) && value > 0 ? Math.min(value, cap) : cap;
+  if (field === 'trace') {
+    const input = (args.input ?? {}) as Record<string, unknown>;
+    return positive(input.maxNodes, 10_000);
+  }
+  if (field === 'paths') return positive(args.maxPaths, 100) * (positive(args.maxHops, 20) + 1);
+  return null;
+}
 
-/** Root fields a screener may use: single lookups, never lists or connections. */
-const SCREENER_ROOT_FIELDS = new Set(['tip', 'block', 'transaction', 'address', 'cluster', 'pool']);
+/** Root fields of key management and of jobs that write chain data, for the admin role only. */
+const ADMIN_ROOT_FIELDS = new Set([
+  'apiKeys',
+  'createApiKey',
+  'revokeApiKey',
+  'enqueueIndexBackfill',
+  'enqueueClusterRebuild',
+  'importTags',
+]);
+
+/** Root fields a screener may use: single lookups (and its own batch screening), never lists or connections. */
+const SCREENER_ROOT_FIELDS = new Set([
+  'tip',
+  'block',
+  'transaction',
+  'address',
+  'cluster',
+  'pool',
+  'job',
+  'enqueueScreenBatch',
+  'cancelJob',
+  'screen',
+]);
 
 /** What the guard measured of one operation. */
 export interface OperationShape {
@@ -79,6 +114,7 @@ export function measureOperation(
     parent: GraphQLCompositeType,
     depth: number,
     seen: Set<string>,
+    listSize: number = ASSUMED_LIST_SIZE,
   ): { cost: number; depth: number } => {
     let cost = 0;
     let deepest = depth - 1;
@@ -100,7 +136,7 @@ export function measureOperation(
         }
         const type = typeName === undefined ? parent : schema.getType(typeName);
         if (type === undefined || type === null || !isCompositeType(type)) continue;
-        const inner = walk(fragmentSet, type, depth, seen);
+        const inner = walk(fragmentSet, type, depth, seen, listSize);
         cost += inner.cost;
         deepest = Math.max(deepest, inner.depth);
         continue;
@@ -130,11 +166,21 @@ export function measureOperation(
               ? Math.min(DEFAULT_PAGE, maxPage)
               : maxPage;
       } else if (isListType(getNullableType(field.type)) && !isConnectionName(parent.name)) {
-        multiplier = ASSUMED_LIST_SIZE;
+        multiplier = listSize;
+      }
+      let innerListSize = ASSUMED_LIST_SIZE;
+      if (depth === 1) {
+        let args: Record<string, unknown> = {};
+        try {
+          args = getArgumentValues(field, selection, variables);
+        } catch {
+          args = {};
+        }
+        innerListSize = walkListSize(name, args) ?? ASSUMED_LIST_SIZE;
       }
       cost += 1;
       if (selection.selectionSet !== undefined && isCompositeType(named)) {
-        const inner = walk(selection.selectionSet, named, depth + 1, seen);
+        const inner = walk(selection.selectionSet, named, depth + 1, seen, innerListSize);
         cost += multiplier * inner.cost;
         deepest = Math.max(deepest, inner.depth);
       }

@@ -5,9 +5,19 @@ import type { Db } from '@minetrace/shared/db';
 import type { Logger } from '@minetrace/shared/log';
 import { Redis } from 'ioredis';
 import { type Authenticator, createAuthenticator } from '../auth/authenticator.js';
+import { exportFlowGraph } from '../export/index.js';
 import { createGraphqlHandler } from '../graphql/graphql-handler.js';
+import {
+  DEFAULT_SCREEN_SETTINGS,
+  loadScreenRules,
+  type ScreenSettings,
+} from '../investigate/screen/index.js';
+import { createJobResultRoute, JOB_RESULT_PATH } from '../jobs/job-result.route.js';
+import type { JobService } from '../jobs/job-service.js';
 import { createRateLimiter } from '../limits/rate-limiter.js';
 import { createApiMetrics } from '../metrics/api-metrics.js';
+import { graphViewerRoutes } from '../web/graph-viewer.route.js';
+import { CHAINALYSIS_ADDRESS_PATH, createChainalysisRoute } from './chainalysis.route.js';
 import { buildHealthReport, type NodeStatusProvider } from './health.route.js';
 
 /** Settings of the API; those left out take the defaults `loadConfig` documents. */
@@ -21,6 +31,8 @@ export type ApiServerConfig = Pick<Config, 'API_HOST' | 'API_PORT'> &
       | 'API_MAX_COST'
       | 'API_MAX_DEPTH'
       | 'API_MAX_PAGE'
+      | 'SCREEN_MAX_HOPS'
+      | 'SCREEN_RULES_FILE'
     >
   >;
 
@@ -37,6 +49,12 @@ export interface ApiServerDeps {
   rateLimitKeyPrefix?: string;
   /** More Prometheus text appended to `/metrics` (e.g. the follower's, when it runs in this process). */
   extraMetrics?: () => string | Promise<string>;
+  /**
+   * The job system: GraphQL's job mutations enqueue through it and `GET /jobs/{id}/result` serves
+   * results from `dataDir` (`MINETRACE_DATA_DIR`). Omitted: the job mutations answer that jobs are
+   * unavailable.
+   */
+  jobs?: { service: JobService; dataDir: string };
 }
 
 /** A route handler: answers the request or returns false to fall through to 404. */
@@ -84,6 +102,11 @@ export function createApiServer(deps: ApiServerDeps): ApiServer {
   });
   const authenticator: Authenticator = createAuthenticator(deps.db, config.API_AUTH ?? 'auto');
   const metrics = createApiMetrics({ db: deps.db, nodeStatus: deps.nodeStatus });
+  const screen: ScreenSettings = {
+    rules: loadScreenRules(config.SCREEN_RULES_FILE),
+    maxHops: config.SCREEN_MAX_HOPS ?? DEFAULT_SCREEN_SETTINGS.maxHops,
+  };
+  const chainalysis = createChainalysisRoute({ db: deps.db, authenticator, screen });
   const graphql = createGraphqlHandler({
     db: deps.db,
     logger: deps.logger,
@@ -94,6 +117,8 @@ export function createApiServer(deps: ApiServerDeps): ApiServer {
       keyPrefix: deps.rateLimitKeyPrefix,
       perMinute: config.API_RATE_LIMIT_PER_MINUTE ?? 600,
     }),
+    jobs: deps.jobs?.service,
+    screen,
     limits: {
       maxCost: config.API_MAX_COST ?? 10_000,
       maxDepth: config.API_MAX_DEPTH ?? 12,
@@ -101,9 +126,16 @@ export function createApiServer(deps: ApiServerDeps): ApiServer {
     },
   });
 
+  const jobResult: RouteHandler | undefined =
+    deps.jobs === undefined
+      ? undefined
+      : createJobResultRoute({ db: deps.db, authenticator, dataDir: deps.jobs.dataDir });
   const server = createServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://localhost');
-    const handler = routes.get(`${req.method} ${url.pathname}`);
+    const handler =
+      routes.get(`${req.method} ${url.pathname}`) ??
+      (req.method === 'GET' && JOB_RESULT_PATH.test(url.pathname) ? jobResult : undefined) ??
+      (req.method === 'GET' && CHAINALYSIS_ADDRESS_PATH.test(url.pathname) ? chainalysis : undefined);
     const handled = handler === undefined ? Promise.resolve(false) : handler(req, res, url);
     handled
       .then((done) => {
@@ -178,6 +210,13 @@ export function createApiServer(deps: ApiServerDeps): ApiServer {
   api.route('GET', '/graphql', serveGraphql);
   api.route('POST', '/graphql', serveGraphql);
   api.route('GET', '/', (req, res) => graphql.graphiql(req, res));
+  for (const viewer of graphViewerRoutes({
+    authenticator,
+    render: (graph, format, options) =>
+      exportFlowGraph(graph, format as Parameters<typeof exportFlowGraph>[1], options),
+  })) {
+    api.route(viewer.method, viewer.path, viewer.handler);
+  }
   return api;
 }
 

@@ -5,6 +5,8 @@ import * as reorgs from './2026-11-25-003-reorgs.js';
 import * as payouts from './2026-11-25-004-payouts.js';
 import * as clusters from './2026-11-25-005-clusters.js';
 import * as apiAccess from './2026-11-25-006-api-access.js';
+import * as tags from './2026-11-25-007-tags.js';
+import * as jobs from './2026-11-25-008-jobs.js';
 
 /**
  * Every migration, by name. Listed statically (not read from the directory) so that they run the
@@ -17,4 +19,6 @@ export const migrations: Record<string, Migration> = {
   '2026-11-25-004-payouts': payouts,
   '2026-11-25-005-clusters': clusters,
   '2026-11-25-006-api-access': apiAccess,
+  '2026-11-25-007-tags': tags,
+  '2026-11-25-008-jobs': jobs,
 };

@@ -1,0 +1,307 @@
+/**
+ * The GraphQL API over HTTP on an indexed mainnet-like chain, under BENCH_API_CONNECTIONS (50)
+ * concurrent connections driven by autocannon, beside the floor: the same lookups as one raw SQL
+ * statement each through `pg`, with as many callers in flight.
+ *
+ * (a) `address(address)` with its totals and first block, rotating over many different addresses;
+ * (b) `miningIncome` per day and pool over 1,000 payout-receiving addresses. The mainnet-like chain
+ * has no pool payouts of its own, so when fewer than 1,000 addresses received one, real outputs of
+ * other addresses are recorded as payouts of the block's pool until 1,000 addresses have.
+ *
+ * The API runs in a child process (its own event loop and CPU), the load generator and the floor
+ * here; both read Postgres through a pool of 10 connections (as `openPostgres`). Operations run
+ * in the open localhost mode and are audited, as in production.
+ *
+ * Environment: BENCH_API_BLOCKS (30) mainnet-like blocks of BENCH_TXS (3000) txs, BENCH_SEED;
+ * BENCH_API_SECONDS (10) per measure; BENCH_API_CONNECTIONS (50); BENCH_API_ADDRESSES (5000)
+ * addresses looked up; BENCH_API_REDIS_URL rate-limits through Redis (default: in-process);
+ * TEST_DATABASE_URL as for the integration tests.
+ * Goals: address lookups p99 < 50 ms; the API within 2× of the raw SQL floor (p99 and requests/s).
+ */
+import { fork } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { fileURLToPath } from 'node:url';
+import { BitcoindRpcClient, createChainFollower } from '@minetrace/indexer';
+import { createTestDatabase } from '@minetrace/shared/db/testing';
+import { createLogger } from '@minetrace/shared/log';
+import { loadPools } from '@minetrace/shared/pools';
+import autocannon from 'autocannon';
+import pg from 'pg';
+import type { ApiChildMessage, ApiChildOptions } from './api-server.child.js';
+import { benchEnv, startMainnetLikeDevnet } from './mainnet-like-devnet.js';
+
+const BLOCKS = Number(benchEnv('BENCH_API_BLOCKS', '30'));
+const TXS = Number(benchEnv('BENCH_TXS', '3000'));
+const SEED = benchEnv('BENCH_SEED', 'minetrace');
+const SECONDS = Number(benchEnv('BENCH_API_SECONDS', '10'));
+const CONNECTIONS = Number(benchEnv('BENCH_API_CONNECTIONS', '50'));
+const ADDRESSES = Number(benchEnv('BENCH_API_ADDRESSES', '5000'));
+const REDIS_URL = benchEnv('BENCH_API_REDIS_URL', '') || undefined;
+const INCOME_ADDRESSES = 1000;
+const GOAL_P99_MS = 50;
+const GOAL_RATIO = 2;
+
+const CHILD = fileURLToPath(new URL('./api-server.child.ts', import.meta.url));
+
+const fmt = (n: number, digits = 0) =>
+  n.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
+const out = (line = '') => process.stdout.write(`${line}\n`);
+
+const ADDRESS_QUERY = `query Address($a: String!) { address(address: $a) {
+  address scriptType received sent balance txCount firstSeen { height hash } } }`;
+const INCOME_QUERY = `query Income($a: [String!]) { miningIncome(addresses: $a, bucket: DAY) {
+  rows { bucketStart pool { slug } value payoutCount } totalValue totalPayoutCount } }`;
+
+/** What the API computes for ADDRESS_QUERY, as one statement. */
+const ADDRESS_SQL = `
+  SELECT a.address, a.script_type, b.height, b.hash,
+         coalesce(f.received, 0)::int8 AS received, coalesce(f.sent, 0)::int8 AS sent,
+         (SELECT count(DISTINCT t) FROM (
+            SELECT tx_id AS t FROM outputs WHERE address_id = a.id
+            UNION ALL
+            SELECT spent_by_tx_id FROM outputs WHERE address_id = a.id AND spent_by_tx_id IS NOT NULL) x)::int8 AS tx_count
+  FROM addresses a
+  JOIN blocks b ON b.height = a.first_height
+  LEFT JOIN LATERAL (
+    SELECT sum(value) AS received, sum(value) FILTER (WHERE spent_by_tx_id IS NOT NULL) AS sent
+    FROM outputs WHERE address_id = a.id) f ON TRUE
+  WHERE a.address = $1`;
+
+/** What the API computes for INCOME_QUERY, as one statement. */
+const INCOME_SQL = `
+  SELECT extract(epoch FROM date_trunc('day', to_timestamp(b.time) AT TIME ZONE 'UTC'))::int8 AS bucket,
+         pl.slug, sum(p.value)::int8 AS value, count(*)::int8 AS n
+  FROM payouts p
+  JOIN blocks b ON b.height = p.height
+  JOIN pools pl ON pl.id = p.pool_id
+  WHERE p.address_id IN (SELECT id FROM addresses WHERE address = ANY($1::text[]))
+  GROUP BY 1, 2 ORDER BY 1, 2`;
+
+interface Figures {
+  requests: number;
+  seconds: number;
+  p50: number;
+  p99: number;
+  errors: number;
+}
+
+function percentile(sorted: number[], p: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))]!;
+}
+
+/** Drives `POST /graphql` with a body per request from `bodyAt(i)`, i counting up from 0. */
+async function driveApi(url: string, bodyAt: (i: number) => string): Promise<Figures> {
+  let next = 0;
+  let bad = 0;
+  const result = await autocannon({
+    url: `${url}/graphql`,
+    connections: CONNECTIONS,
+    duration: SECONDS,
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    requests: [
+      {
+        setupRequest: (request) => ({ ...request, body: bodyAt(next++) }),
+        onResponse: (status, body) => {
+          // An answer with GraphQL errors is a failure here, not a fast success.
+          if (status !== 200 || body.includes('"errors"')) bad += 1;
+        },
+      },
+    ],
+  });
+  return {
+    requests: result.requests.total,
+    seconds: result.duration,
+    p50: result.latency.p50,
+    p99: result.latency.p99,
+    errors: result.errors + result.non2xx + bad,
+  };
+}
+
+/** The floor: CONNECTIONS callers, each sending one statement after the other, for SECONDS. */
+async function driveSql(pool: pg.Pool, text: string, paramsAt: (i: number) => unknown[]): Promise<Figures> {
+  const latencies: number[] = [];
+  let next = 0;
+  let errors = 0;
+  const started = performance.now();
+  const until = started + SECONDS * 1000;
+  await Promise.all(
+    Array.from({ length: CONNECTIONS }, async () => {
+      while (performance.now() < until) {
+        const t0 = performance.now();
+        try {
+          const result = await pool.query(text, paramsAt(next++));
+          if (result.rows.length === 0 && text === ADDRESS_SQL) errors += 1;
+        } catch {
+          errors += 1;
+        }
+        latencies.push(performance.now() - t0);
+      }
+    }),
+  );
+  const seconds = (performance.now() - started) / 1000;
+  latencies.sort((a, b) => a - b);
+  return {
+    requests: latencies.length,
+    seconds,
+    p50: percentile(latencies, 50),
+    p99: percentile(latencies, 99),
+    errors,
+  };
+}
+
+function report(label: string, api: Figures, floor: Figures, p99Goal: number | null): void {
+  const row = (name: string, f: Figures) =>
+    out(
+      `  ${name.padEnd(9)} p50 ${fmt(f.p50, 1).padStart(7)} ms  p99 ${fmt(f.p99, 1).padStart(7)} ms  ` +
+        `${fmt(f.requests / f.seconds).padStart(7)} req/s  (${fmt(f.requests)} requests, ${fmt(f.errors)} errors)`,
+    );
+  out();
+  out(`${label} (${CONNECTIONS} concurrent, ${SECONDS} s each)`);
+  row('API', api);
+  row('raw SQL', floor);
+  const p99Ratio = api.p99 / floor.p99;
+  const rateRatio = floor.requests / floor.seconds / (api.requests / api.seconds);
+  out(`  API/floor: p99 ×${fmt(p99Ratio, 2)}, throughput ÷${fmt(rateRatio, 2)}`);
+  if (p99Goal !== null) out(`  goal p99 < ${p99Goal} ms: ${api.p99 < p99Goal ? 'met' : 'missed'}`);
+  out(
+    `  goal within ${GOAL_RATIO}× of the floor: ${p99Ratio <= GOAL_RATIO && rateRatio <= GOAL_RATIO ? 'met' : 'missed'}`,
+  );
+}
+
+async function startApiChild(options: ApiChildOptions) {
+  const child = fork(CHILD, [JSON.stringify(options)], {
+    execArgv: ['--import', 'tsx'],
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  const next = (type: ApiChildMessage['type']) =>
+    new Promise<ApiChildMessage>((resolve, reject) => {
+      child.on('message', (message: ApiChildMessage) => {
+        if (message.type === type) resolve(message);
+      });
+      void exited.then((code) => reject(new Error(`the API process exited (${code})`)));
+    });
+  const ready = (await next('ready')) as Extract<ApiChildMessage, { type: 'ready' }>;
+  return {
+    url: ready.url,
+    async stop() {
+      if (child.exitCode !== null) return;
+      child.send({ type: 'stop' });
+      await exited;
+    },
+  };
+}
+
+export async function run(): Promise<void> {
+  out(`mainnet-like: ${BLOCKS} blocks × ${TXS} txs, seed '${SEED}'`);
+  const node = await startMainnetLikeDevnet({ seed: SEED, blocks: BLOCKS, txsPerBlock: TXS, cache: true });
+  const testDb = await createTestDatabase('postgres', { name: 'bench_api' });
+  const pool = new pg.Pool({ connectionString: testDb.url!, max: 10 });
+  pool.on('error', () => {});
+  let api: Awaited<ReturnType<typeof startApiChild>> | undefined;
+  const redisPrefix = `minetrace-bench:${randomUUID()}`;
+  try {
+    const started = performance.now();
+    const follower = createChainFollower({
+      db: testDb.db,
+      rpc: new BitcoindRpcClient({ url: node.rpcUrl, restUrl: node.restUrl }),
+      pools: loadPools(),
+      logger: createLogger({ level: 'warn', name: 'bench' }),
+      config: { pollIntervalMs: 60_000 },
+    });
+    await follower.prepare();
+    const round = await follower.reconcile();
+    await node.stop();
+    out(
+      `indexed ${fmt(round.applied)} blocks, ${fmt(round.txs)} txs in ${fmt((performance.now() - started) / 1000, 1)} s`,
+    );
+
+    // (b)'s subject: 1,000 payout-receiving addresses, recorded from real outputs where the chain has too few.
+    const found = await pool.query<{ n: string }>('SELECT count(DISTINCT address_id) AS n FROM payouts');
+    const missing = INCOME_ADDRESSES - Number(found.rows[0]!.n);
+    if (missing > 0) {
+      const added = await pool.query(
+        `WITH chosen AS (
+           SELECT o.address_id FROM outputs o
+           WHERE o.address_id IS NOT NULL
+             AND NOT EXISTS (SELECT 1 FROM payouts p WHERE p.address_id = o.address_id)
+           GROUP BY o.address_id ORDER BY min(o.tx_id) LIMIT $1)
+         INSERT INTO payouts (payout_tx_id, n, height, pool_id, source_tx_id, address_id, value, hop)
+         SELECT o.tx_id, o.n, t.height, coalesce(b.pool_id, (SELECT min(id) FROM pools)), o.tx_id, o.address_id, o.value, 1
+         FROM outputs o JOIN txs t ON t.id = o.tx_id JOIN blocks b ON b.height = t.height
+         WHERE o.address_id IN (SELECT address_id FROM chosen)
+         ON CONFLICT DO NOTHING`,
+        [missing],
+      );
+      out(
+        `recorded ${fmt(added.rowCount ?? 0)} outputs of ${fmt(missing)} addresses as payouts (the chain paid too few)`,
+      );
+    }
+    await pool.query('VACUUM ANALYZE');
+    const incomeRows = await pool.query<{ address: string; n: string }>(
+      `SELECT a.address, count(*) AS n FROM payouts p JOIN addresses a ON a.id = p.address_id
+       GROUP BY a.address ORDER BY count(*) DESC, a.address LIMIT $1`,
+      [INCOME_ADDRESSES],
+    );
+    const incomeAddresses = incomeRows.rows.map((row) => row.address);
+    const incomePayouts = incomeRows.rows.reduce((sum, row) => sum + Number(row.n), 0);
+    const sample = await pool.query<{ address: string }>(
+      'SELECT address FROM addresses ORDER BY md5(address) LIMIT $1',
+      [ADDRESSES],
+    );
+    const addresses = sample.rows.map((row) => row.address);
+    const counts = await pool.query<{ addresses: string; outputs: string }>(
+      'SELECT (SELECT count(*) FROM addresses) AS addresses, (SELECT count(*) FROM outputs) AS outputs',
+    );
+    out(
+      `index: ${fmt(Number(counts.rows[0]!.addresses))} addresses, ${fmt(Number(counts.rows[0]!.outputs))} outputs; ` +
+        `looking up ${fmt(addresses.length)} of them; income over ${fmt(incomeAddresses.length)} addresses with ${fmt(incomePayouts)} payouts`,
+    );
+
+    api = await startApiChild({
+      databaseUrl: testDb.url!,
+      rateLimitKeyPrefix: redisPrefix,
+      ...(REDIS_URL === undefined ? {} : { redisUrl: REDIS_URL }),
+    });
+    const addressBody = (i: number) =>
+      JSON.stringify({ query: ADDRESS_QUERY, variables: { a: addresses[i % addresses.length] } });
+    const incomeBody = JSON.stringify({ query: INCOME_QUERY, variables: { a: incomeAddresses } });
+
+    // Warm-up: plans cached, pools connected, the JIT settled; then the measures.
+    await driveApiFor(api.url, addressBody, 2);
+    const apiAddress = await driveApi(api.url, addressBody);
+    const sqlAddress = await driveSql(pool, ADDRESS_SQL, (i) => [addresses[i % addresses.length]]);
+    report('(a) address(address): totals and first block', apiAddress, sqlAddress, GOAL_P99_MS);
+
+    await driveApiFor(api.url, () => incomeBody, 2);
+    const apiIncome = await driveApi(api.url, () => incomeBody);
+    const sqlIncome = await driveSql(pool, INCOME_SQL, () => [incomeAddresses]);
+    report(`(b) miningIncome(addresses: ${incomeAddresses.length}, bucket: DAY)`, apiIncome, sqlIncome, null);
+
+    const audited = await pool.query<{ n: string }>(
+      'SELECT count(*) AS n FROM audit_log WHERE api_key_id IS NULL',
+    );
+    out();
+    out(`audit_log: ${fmt(Number(audited.rows[0]!.n))} operations recorded (open localhost mode)`);
+  } finally {
+    await api?.stop();
+    await pool.end();
+    await node.stop();
+    await testDb.close();
+  }
+}
+
+/** A short untimed run, so the measures start warm. */
+async function driveApiFor(url: string, bodyAt: (i: number) => string, seconds: number): Promise<void> {
+  await autocannon({
+    url: `${url}/graphql`,
+    connections: CONNECTIONS,
+    duration: seconds,
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    requests: [
+      { setupRequest: (request) => ({ ...request, body: bodyAt(Math.floor(Math.random() * 1e9)) }) },
+    ],
+  });
+}

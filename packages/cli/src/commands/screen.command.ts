@@ -1,0 +1,107 @@
+import { readFile } from 'node:fs/promises';
+import {
+  loadScreenRules,
+  MAX_SCREEN_ADDRESSES,
+  type ScreenResult,
+  screenAddresses,
+  screenResultToJson,
+} from '@minetrace/api';
+import { NonRetryableError } from '@minetrace/shared';
+import { loadConfig } from '@minetrace/shared/config';
+import { assertSchemaCurrent, migrateToLatest, openDb } from '@minetrace/shared/db';
+import { checkAddress, indexedNetwork } from '@minetrace/shared/tags';
+import type { Command } from 'commander';
+import { runScreenJob } from './screen-job.js';
+
+interface ScreenOptions {
+  file?: string;
+  json?: boolean;
+  job?: boolean;
+}
+
+/** Levels that make `minetrace screen` exit 1, so a script can refuse a payment on them. */
+const FAILING = new Set(['SEVERE', 'HIGH']);
+
+/** Addresses of a file: one a line; blank lines and `#` comments are skipped. */
+export function addressesOfFile(content: string): string[] {
+  return content
+    .split(/\r?\n/)
+    .map((line) => line.replace(/#.*/, '').trim())
+    .filter((line) => line.length > 0);
+}
+
+/** The table a terminal shows: one line per address, then its reasons indented, worst first. */
+export function screenTable(results: readonly ScreenResult[]): string {
+  const width = Math.max(7, ...results.map((r) => r.address.length));
+  const lines = [`${'ADDRESS'.padEnd(width)}  RISK    CLUSTER`];
+  for (const result of results) {
+    const cluster = result.cluster === null ? '-' : `${result.cluster.id} (${result.cluster.size})`;
+    lines.push(`${result.address.padEnd(width)}  ${result.risk.padEnd(6)}  ${cluster}`);
+    for (const reason of result.reasons) {
+      lines.push(`  ${reason.risk.padEnd(6)}  ${reason.kind}: ${reason.detail}`);
+    }
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+/**
+ * `minetrace screen ADDRESS… [--file F]`: screens addresses against the configured database with
+ * the API's rules (`SCREEN_RULES_FILE`, `SCREEN_MAX_HOPS`), as the GraphQL `screen` query does. More
+ * than 1,000 addresses are screened 1,000 at a time. Exits 1 when any address is HIGH or SEVERE.
+ */
+export function registerScreen(program: Command): void {
+  program
+    .command('screen')
+    .description('screen addresses for risk: tags, cluster tags, exposure to tagged funds, pool payouts')
+    .argument('[addresses...]', 'addresses to screen')
+    .option('--file <path>', 'read addresses from a file, one a line (# starts a comment)')
+    .option('--json', 'print JSON instead of a table')
+    .option('--job', 'queue the addresses as one screen.batch job (up to 1,000,000) and follow it')
+    .action(async (args: string[], opts: ScreenOptions) => {
+      const addresses = [...args];
+      if (opts.file !== undefined) {
+        let content: string;
+        try {
+          content = await readFile(opts.file, 'utf8');
+        } catch (err) {
+          throw new NonRetryableError(`screen: cannot read ${opts.file}: ${(err as Error).message}`, {
+            cause: err,
+          });
+        }
+        addresses.push(...addressesOfFile(content));
+      }
+      if (addresses.length === 0) throw new NonRetryableError('screen: give addresses or --file F');
+      const config = loadConfig(process.env);
+      const settings = { rules: loadScreenRules(config.SCREEN_RULES_FILE), maxHops: config.SCREEN_MAX_HOPS };
+      const db = openDb(config);
+      const results: ScreenResult[] = [];
+      try {
+        if (config.DATABASE_URL === undefined) await migrateToLatest(db);
+        else await assertSchemaCurrent(db);
+        const network = await indexedNetwork(db);
+        const checked = addresses.map((value) => ({ value, check: checkAddress(value, network) }));
+        const bad = checked.filter((c) => !c.check.ok);
+        if (bad.length > 0) {
+          const list = bad
+            .slice(0, 10)
+            .map((c) => `${JSON.stringify(c.value.slice(0, 100))} (${c.check.ok ? '' : c.check.problem})`);
+          throw new NonRetryableError(
+            `screen: ${bad.length} invalid address(es), nothing screened: ${list.join(', ')}`,
+          );
+        }
+        const valid = checked.map((c) => (c.check.ok ? c.check.address : c.value));
+        if (opts.job === true) return await runScreenJob(config, db, valid);
+        for (let start = 0; start < valid.length; start += MAX_SCREEN_ADDRESSES) {
+          results.push(
+            ...(await screenAddresses(db, valid.slice(start, start + MAX_SCREEN_ADDRESSES), settings)),
+          );
+        }
+      } finally {
+        await db.destroy();
+      }
+      process.stdout.write(
+        opts.json ? `${JSON.stringify(results.map(screenResultToJson), null, 2)}\n` : screenTable(results),
+      );
+      if (results.some((r) => FAILING.has(r.risk))) process.exitCode = 1;
+    });
+}

@@ -1,0 +1,158 @@
+import { spawn } from 'node:child_process';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { createTestDatabase, type TestDatabase } from '@minetrace/shared/db/testing';
+import { listTags } from '@minetrace/shared/tags';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+const BIN = fileURLToPath(new URL('../../bin/minetrace.js', import.meta.url));
+const OFAC_LIST = fileURLToPath(
+  new URL('../../../../test/fixtures/ofac/sanctioned_addresses_XBT.txt', import.meta.url),
+);
+
+const F2POOL = '1KFHE7w8BhaENAswwryaoccDb6qcT6DbYY';
+const OFAC = '123WBUDmSJv4GctdVEz6Qq6z8nXSKrJ4KX';
+const BIP173 = 'bc1qw508d6qejxtdg4y5r3zarvary0c5xw7kv8f3t4';
+const CSV = [
+  'address,label,category,source,confidence',
+  `${F2POOL},Example Exchange,exchange,https://example.org,0.5`,
+  `${OFAC},Lazarus Group,perpetrator,https://example.org,authority_data`,
+  `${BIP173},Example Exchange,exchange,https://example.org,0.5`,
+].join('\n');
+
+function run(
+  args: string[],
+  env: Record<string, string>,
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  const child = spawn(process.execPath, [BIN, ...args], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, ...env },
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (chunk: Buffer) => {
+    stdout += chunk.toString();
+  });
+  child.stderr.on('data', (chunk: Buffer) => {
+    stderr += chunk.toString();
+  });
+  return new Promise((resolve) => child.on('exit', (code) => resolve({ code, stdout, stderr })));
+}
+
+// Each run spawns the CLI, which loads its TypeScript sources through tsx: seconds per process.
+const CLI_TEST_TIMEOUT = 180_000;
+
+describe('minetrace tags', () => {
+  let test: TestDatabase;
+  let other: TestDatabase;
+  let env: Record<string, string>;
+  let dir: string;
+  beforeAll(async () => {
+    test = await createTestDatabase('postgres');
+    other = await createTestDatabase('postgres');
+    env = { DATABASE_URL: test.url!, LOG_LEVEL: 'silent' };
+    dir = await mkdtemp(path.join(tmpdir(), 'minetrace-tags-'));
+  }, 60_000);
+  afterAll(async () => {
+    await test?.close();
+    await other?.close();
+    if (dir !== undefined) await rm(dir, { recursive: true, force: true });
+  });
+
+  it(
+    'imports a CSV by its extension, and a second import changes nothing',
+    async () => {
+      const file = path.join(dir, 'tags.csv');
+      await writeFile(file, CSV);
+      const first = await run(['tags', 'import', file], env);
+      expect(first.stderr).toBe('');
+      expect(first.code).toBe(0);
+      expect(first.stdout).toBe(
+        'minetrace: read 3 tags from tags.csv (csv): 3 new, 0 updated, 0 unchanged, 0 skipped\n',
+      );
+      const second = await run(['tags', 'import', file], env);
+      expect(second.stdout).toBe(
+        'minetrace: read 3 tags from tags.csv (csv): 0 new, 0 updated, 3 unchanged, 0 skipped\n',
+      );
+      expect(
+        (await listTags(test.db)).map((row) => [row.address, row.label, row.confidence, row.created_by]),
+      ).toEqual([
+        [OFAC, 'Lazarus Group', 0.6, 'cli'],
+        [F2POOL, 'Example Exchange', 0.5, 'cli'],
+        [BIP173, 'Example Exchange', 0.5, 'cli'],
+      ]);
+    },
+    CLI_TEST_TIMEOUT,
+  );
+
+  it(
+    'refuses a file with problems, naming each line, and imports the rest with --skip-invalid',
+    async () => {
+      await test.db.deleteFrom('tags').execute();
+      const file = path.join(dir, 'bad.csv');
+      await writeFile(file, `${CSV}\nnot-an-address-at-all,X,exchange,s,0.5\n${F2POOL},Y,exchange,s,maybe\n`);
+      const refused = await run(['tags', 'import', file], env);
+      expect(refused.code).toBe(1);
+      expect(refused.stderr).toMatch(/2 problem\(s\) in the csv file, nothing imported/);
+      expect(refused.stderr).toMatch(/line 5 \(address\): invalid address "not-an-address-at-all"/);
+      expect(refused.stderr).toMatch(/line 6 \(confidence\): unknown confidence "maybe"/);
+      expect(await listTags(test.db)).toEqual([]);
+
+      const skipped = await run(['tags', 'import', file, '--skip-invalid'], env);
+      expect(skipped.code).toBe(0);
+      expect(skipped.stderr).toMatch(/skipped 2 invalid entries/);
+      expect(skipped.stdout).toMatch(/3 new, 0 updated, 0 unchanged, 2 skipped/);
+      expect(await listTags(test.db)).toHaveLength(3);
+    },
+    CLI_TEST_TIMEOUT,
+  );
+
+  it(
+    'imports the OFAC SDN list (.txt) as sanctioned tags, skipping its one non-Bitcoin line',
+    async () => {
+      const result = await run(['tags', 'import', OFAC_LIST, '--skip-invalid'], env);
+      expect(result.code).toBe(0);
+      expect(result.stderr).toMatch(/line 355: invalid address "TUCsTq7TofTCJRRoHk6RvhMoS2mJLm5Yzq"/);
+      // 435 lines - 1 Tron address = 434.
+      expect(result.stdout).toMatch(/read 434 tags .*\(ofac\): 434 new, 0 updated, 0 unchanged, 1 skipped/);
+      expect(await listTags(test.db, { category: 'sanctioned' })).toHaveLength(434);
+    },
+    CLI_TEST_TIMEOUT,
+  );
+
+  it(
+    'exports TagPack YAML that imports into another database as the same rows',
+    async () => {
+      const exported = await run(['tags', 'export', '--category', 'exchange'], env);
+      expect(exported.code).toBe(0);
+      expect(exported.stdout).toMatch(/^title: minetrace tags$/m);
+      const file = path.join(dir, 'export.yaml');
+      await writeFile(file, exported.stdout);
+      const imported = await run(['tags', 'import', file], { ...env, DATABASE_URL: other.url! });
+      expect(imported.code).toBe(0);
+      expect(imported.stdout).toMatch(/read 2 tags from export.yaml \(tagpack\): 2 new/);
+      const strip = (rows: Awaited<ReturnType<typeof listTags>>) =>
+        rows.map(({ id: _id, created_at: _at, tagpack: _pack, ...rest }) => rest);
+      expect(strip(await listTags(other.db))).toEqual(
+        strip(await listTags(test.db, { category: 'exchange' })),
+      );
+    },
+    CLI_TEST_TIMEOUT,
+  );
+
+  it(
+    'asks for --format when the extension says nothing',
+    async () => {
+      const file = path.join(dir, 'tags.data');
+      await writeFile(file, CSV);
+      const result = await run(['tags', 'import', file], env);
+      expect(result.code).toBe(1);
+      expect(result.stderr).toMatch(/pass --format tagpack\|ofac\|csv/);
+      const withFormat = await run(['tags', 'import', file, '--format', 'csv'], env);
+      expect(withFormat.code).toBe(0);
+    },
+    CLI_TEST_TIMEOUT,
+  );
+});
