@@ -8,7 +8,8 @@ export default defineProject({
   test: {
     name: 'cli',
     include: ['src/**/*.test.ts'],
-    testTimeout: 30_000,
+    // Each test spawns `minetrace` processes, which compile their sources through tsx at start.
+    testTimeout: 180_000,
     hookTimeout: 60_000,
   },
 });
