@@ -12,7 +12,8 @@
  * with valid regtest addresses derived from hashed seeds, which the chain never saw.
  *
  * Tags: BENCH_SCREEN_TAGS (200) addresses that spent funds are tagged sanctioned, scam, mixer,
- * darknet or exchange, and 10 of the screened addresses themselves (DIRECT_TAG).
+ * darknet or exchange (eight named entities per category), and 10 of the screened addresses
+ * themselves (DIRECT_TAG). The whole chain is clustered, as if every block were final.
  *
  * Environment: BENCH_SCREEN_BLOCKS (10) mainnet-like blocks of BENCH_TXS (1000) txs, BENCH_SEED;
  * BENCH_SCREEN_RUNS (3) timed calls after the first; BENCH_SCREEN_BATCH (100000);

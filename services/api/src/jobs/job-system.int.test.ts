@@ -587,11 +587,18 @@ describe('batch jobs on BullMQ (real Redis) with results in Postgres, over the H
     );
 
     const STEPS = 40;
-    const job = await producer.service.enqueueCustom('test.steps', { steps: STEPS, stepMs: 50 });
+    const job = await producer.service.enqueueCustom('test.steps', { steps: STEPS, stepMs: 200 });
     await waitUntil(
       'the child to run 10 steps',
       async () => output,
       (text) => text.includes(`step ${job.id} 10\n`),
+      30_000,
+    );
+    // Progress reaches Postgres after the step itself: kill once the row shows it.
+    await waitUntil(
+      'the job row to show 10 steps done',
+      async () => Number((await jobRow(db, job.id)).progress_done),
+      (done) => done >= 10,
       30_000,
     );
     child.kill('SIGKILL');
