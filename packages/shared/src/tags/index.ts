@@ -8,6 +8,7 @@ export {
   removeTags,
   type StoreTagsResult,
   storeTags,
+  type TagView,
   tagCountsOfClusters,
   tagInputOfRow,
   tagsOfAddresses,

@@ -71,19 +71,22 @@ export async function tagsOfAddresses(db: Db, addresses: readonly string[]): Pro
   return result.rows;
 }
 
-/** One distinct tag found on a cluster's members, with how many members carry it. */
-export interface ClusterTagCount {
-  clusterId: bigint;
+/** A tag as the API and the exports show it: the stored row without its key columns. */
+export interface TagView {
   label: string;
   category: string;
   source: string;
   confidence: number;
   actor: string | null;
   abuse: string | null;
-  /** Any of the grouped rows vouches for the whole cluster. */
   isClusterDefiner: boolean;
-  /** The earliest `created_at` of the grouped rows. */
   createdAt: Date;
+}
+
+/** One distinct tag found on a cluster's members, with how many members carry it. */
+export interface ClusterTagCount extends TagView {
+  clusterId: bigint;
+  /** Any of the grouped rows vouches for the whole cluster; `createdAt` is the earliest of them. */
   addressCount: number;
 }
 

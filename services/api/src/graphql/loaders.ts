@@ -1,6 +1,6 @@
 import { hashToHex } from '@minetrace/shared';
 import type { Address, Block, Db, Output, Tx } from '@minetrace/shared/db';
-import { tagCountsOfClusters, tagsOfAddresses } from '@minetrace/shared/tags';
+import { type TagView, tagCountsOfClusters, tagsOfAddresses } from '@minetrace/shared/tags';
 import DataLoader from 'dataloader';
 import { sql } from 'kysely';
 import type { ClusterModel, PayoutModel, PoolModel } from './models.js';
@@ -13,16 +13,7 @@ export interface FlowTotals {
 }
 
 /** A label on an address, as the `Tag` type shows it. */
-export interface TagModel {
-  label: string;
-  category: string;
-  source: string;
-  confidence: number;
-  actor: string | null;
-  abuse: string | null;
-  isClusterDefiner: boolean;
-  createdAt: Date;
-}
+export type TagModel = TagView;
 
 /** One distinct tag of a cluster's members, with how many members carry it (`ClusterTag`). */
 export interface ClusterTagModel {
