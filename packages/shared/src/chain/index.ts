@@ -1,4 +1,10 @@
 export {
+  type AddressCheck,
+  addressLookupForm,
+  checkAddress,
+  MAX_ADDRESS_LENGTH,
+} from './address-decoder.js';
+export {
   type DecodeTxidsOptions,
   decodeBlock,
   decodeBlockTxids,

@@ -22,7 +22,6 @@ export {
   type TagInput,
   type TagProblem,
 } from './tag.types.js';
-export { type AddressCheck, checkAddress } from './tag-address.js';
 export { checkTagFields } from './tag-fields.js';
 export {
   formatFromFileName,

@@ -14,7 +14,8 @@ describe('parseOfacList', () => {
     expect(parsed.problems).toEqual([
       {
         at: 'line 355',
-        message: 'invalid address "TUCsTq7TofTCJRRoHk6RvhMoS2mJLm5Yzq": not an address of network main',
+        message:
+          'invalid address "TUCsTq7TofTCJRRoHk6RvhMoS2mJLm5Yzq": base58 version byte 0x41 is no Bitcoin network\'s',
       },
     ]);
     expect(parsed.invalidEntries).toBe(1);
@@ -46,7 +47,7 @@ describe('parseOfacList', () => {
     ]);
     expect(parsed.problems.map((p) => p.at)).toEqual(['line 4', 'line 5']);
     expect(parsed.problems[0]!.message).toMatch(
-      /invalid address "123WBUDmSJv4GctdVEz6Qq6z8nXSKrJ4KY": not base58check/,
+      /invalid address "123WBUDmSJv4GctdVEz6Qq6z8nXSKrJ4KY": bad base58check checksum/,
     );
     expect(parsed.invalidEntries).toBe(2);
   });
@@ -57,7 +58,8 @@ describe('parseOfacList', () => {
     expect(parsed.problems).toEqual([
       {
         at: 'line 1',
-        message: 'invalid address "123WBUDmSJv4GctdVEz6Qq6z8nXSKrJ4KX": not an address of network regtest',
+        message:
+          'invalid address "123WBUDmSJv4GctdVEz6Qq6z8nXSKrJ4KX": is a mainnet address, the index holds regtest',
       },
     ]);
   });

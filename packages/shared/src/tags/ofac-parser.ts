@@ -1,6 +1,6 @@
+import { checkAddress } from '../chain/address-decoder.js';
 import type { Network } from '../chain/types.js';
 import type { ParsedTags, TagInput, TagProblem } from './tag.types.js';
-import { checkAddress } from './tag-address.js';
 
 /** Label, source and list title of tags read from the OFAC SDN list of Bitcoin (XBT) addresses. */
 export const OFAC_TAG = {
@@ -31,10 +31,7 @@ export function parseOfacList(content: string, options: { network: Network | nul
     }
     const checked = checkAddress(text, options.network);
     if (!checked.ok) {
-      problems.push({
-        at,
-        message: `invalid address ${JSON.stringify(text.slice(0, 100))}: ${checked.problem}`,
-      });
+      problems.push({ at, message: checked.message });
       return;
     }
     tags.push({ address: checked.address, ...OFAC_TAG });

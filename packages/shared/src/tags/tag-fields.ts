@@ -1,6 +1,6 @@
+import { checkAddress } from '../chain/address-decoder.js';
 import type { Network } from '../chain/types.js';
 import { CONFIDENCE_LEVELS, POOLS_TAG_SOURCE, type TagProblem } from './tag.types.js';
-import { checkAddress } from './tag-address.js';
 
 const MAX_TEXT = 500;
 
@@ -41,11 +41,7 @@ export function checkTagFields(
   if (address !== '') {
     const checked = checkAddress(address, network);
     if (checked.ok) address = checked.address;
-    else
-      problems.push({
-        at: where('address'),
-        message: `invalid address ${JSON.stringify(address.slice(0, 100))}: ${checked.problem}`,
-      });
+    else problems.push({ at: where('address'), message: checked.message });
   }
   const label = text('label', fields.label);
   // Categories are a small vocabulary (exchange, miner, sanctioned, …): one spelling per category.

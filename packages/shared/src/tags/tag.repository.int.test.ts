@@ -113,7 +113,9 @@ describe('tags repository and import (Postgres)', () => {
       'line 3 (address)',
       'line 4 (address)',
     ]);
-    expect((error as TagImportError).problems[0]!.message).toMatch(/not an address of network regtest/);
+    expect((error as TagImportError).problems[0]!.message).toMatch(
+      /is a mainnet address, the index holds regtest/,
+    );
     expect(await count(db)).toBe(0);
   });
 

@@ -170,7 +170,7 @@ describe('tags over GraphQL on the indexed demo chain', () => {
       problems: [
         {
           at: 'line 3 (address)',
-          message: `invalid address "${MAINNET_ADDRESS}": not an address of network regtest`,
+          message: `invalid address "${MAINNET_ADDRESS}": is a mainnet address, the index holds regtest`,
         },
       ],
     });

@@ -1,6 +1,7 @@
+import { checkAddress } from '@minetrace/shared/chain';
 import type { Db } from '@minetrace/shared/db';
 import { type JobHandler, type JobPayloadOf, screenBatchSchema } from '@minetrace/shared/queue';
-import { checkAddress, indexedNetwork } from '@minetrace/shared/tags';
+import { indexedNetwork } from '@minetrace/shared/tags';
 import {
   MAX_SCREEN_ADDRESSES,
   RISK_LEVELS,
