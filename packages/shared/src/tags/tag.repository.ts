@@ -114,7 +114,10 @@ export async function tagCountsOfClusters(db: Db, clusterIds: readonly bigint[])
       bool_or(t.is_cluster_definer) AS is_cluster_definer, min(t.created_at) AS created_at,
       count(DISTINCT a.id)::int8 AS address_count
     FROM addresses a JOIN tags t ON t.address = a.address
-    WHERE coalesce(a.cluster_id, a.id) = ANY(${[...clusterIds]}::int8[])
+    -- The cluster id coalesce(a.cluster_id, a.id), spelt so that the cluster_id index and the
+    -- primary key can serve it (no index holds the expression).
+    WHERE a.cluster_id = ANY(${[...clusterIds]}::int8[])
+       OR (a.cluster_id IS NULL AND a.id = ANY(${[...clusterIds]}::int8[]))
     GROUP BY 1, t.label, t.category, t.source, t.confidence, t.actor, t.abuse
     ORDER BY 1, address_count DESC, t.confidence DESC, t.label, t.source, t.category`.execute(db);
   return result.rows.map((row) => ({

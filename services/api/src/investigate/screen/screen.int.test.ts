@@ -6,10 +6,17 @@ import { createTestDatabase, type TestDatabase } from '@minetrace/shared/db/test
 import { createLogger } from '@minetrace/shared/log';
 import { loadPools } from '@minetrace/shared/pools';
 import { storeTags } from '@minetrace/shared/tags';
-import type { KyselyPlugin } from 'kysely';
+import { type KyselyPlugin, sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApiKey } from '../../auth/api-key.repository.js';
 import { type ApiServer, createApiServer } from '../../http/api-server.js';
+import { runTrace } from '../trace/run-trace.js';
+import type { TraceResult } from '../trace.types.js';
+import { screenAddresses } from './screen.js';
+import { DEFAULT_SCREEN_RULES, type ScreenRules } from './screen-rules.js';
+
+/** Height the partially indexed copy of the demo chain starts at: its early spends lose their prevouts. */
+const PARTIAL_FROM = 150;
 
 /** A valid regtest address no scenario pays. */
 const NEVER_SEEN = 'bcrt1qqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqdku202';
@@ -64,6 +71,7 @@ describe('screening on the indexed demo chain', () => {
   let test: TestDatabase;
   let db: Db;
   let truth: GroundTruth;
+  let chain: ReturnType<typeof createDevnetChain>;
   let server: ApiServer;
   let url: string;
   const counter = statementCounter();
@@ -84,7 +92,7 @@ describe('screening on the indexed demo chain', () => {
   beforeAll(async () => {
     test = await createTestDatabase('postgres');
     db = test.db.withPlugin(counter.plugin);
-    const chain = createDevnetChain();
+    chain = createDevnetChain();
     truth = runScenario('demo', chain);
     const pools = loadPools();
     await syncPools(test.db, pools);
@@ -228,6 +236,166 @@ describe('screening on the indexed demo chain', () => {
     expect(many.data!.screen).toHaveLength(40);
     expect(many.data!.screen[0]).toEqual(one.data!.screen[0]);
     expect(forMany).toBe(forOne);
+  });
+
+  it('keeps the heaviest transactions of a hop beyond maxTxsPerHop, and says its shares are lower bounds', async () => {
+    const expected = truth.suspectFlow!.exposure[0]!;
+    const options = { rules: DEFAULT_SCREEN_RULES, maxHops: expected.hops };
+    const [full] = await screenAddresses(db, [expected.address], options);
+    const [cut] = await screenAddresses(db, [expected.address], { ...options, maxTxsPerHop: 1 });
+    expect(full!.truncated).toBe(false);
+    // The CoinJoin's inputs come from several transactions: with one kept per hop the walk loses weight.
+    expect(cut!.truncated).toBe(true);
+    const share = (r: typeof full) => r!.reasons.find((x) => x.kind === 'INDIRECT_EXPOSURE')?.share ?? 0;
+    expect(share(cut)).toBeLessThanOrEqual(share(full));
+    expect(share(full)).toBeGreaterThan(0);
+  });
+
+  describe('agreement with the trace engine', () => {
+    /** Every exposure reported, whatever its category's level, so that all of them can be compared. */
+    const everyExposure: ScreenRules = {
+      ...DEFAULT_SCREEN_RULES,
+      exposure: { ...DEFAULT_SCREEN_RULES.exposure, minCategoryRisk: 'NONE' },
+    };
+    const backwardHaircut = (on: Db, address: string, maxHops: number, stopAt: string[]) =>
+      runTrace(on, {
+        from: { addresses: [address] },
+        direction: 'backward',
+        policy: 'haircut',
+        maxHops,
+        minValue: 0n,
+        maxNodes: 10_000,
+        stopAt,
+      });
+    /**
+     * Screening's value is received × share exactly; the trace splits integer satoshis, and each of
+     * its `hops` splits rounds a party by less than one satoshi, so the traced satoshis at the source
+     * are within `hops` of the exact figure.
+     */
+    const expectSameValue = (
+      traced: bigint,
+      received: bigint,
+      share: { num: bigint; den: bigint },
+      hops: number,
+    ) => {
+      const difference = traced * share.den - received * share.num;
+      const bound = BigInt(hops) * share.den;
+      expect(
+        difference <= bound && difference >= -bound,
+        `traced ${traced} vs ${received} × ${share.num}/${share.den}`,
+      ).toBe(true);
+    };
+    const nodeOf = (trace: TraceResult, address: string) =>
+      trace.nodes.find((n) => n.id === `address:${address}`);
+
+    /**
+     * Screens every demo address on `on` and traces back from each exposed one, stopping at every
+     * tag (where screening stops: at any tagged address); each exposure must be a stopped node of
+     * the trace with the same hops and value, and every source the trace reached an exposure.
+     * Returns how many exposures were compared and the txids of their paths.
+     */
+    async function compareEveryExposure(on: Db, maxHops: number) {
+      const categories = (
+        await sql<{ category: string }>`SELECT DISTINCT category FROM tags`.execute(on)
+      ).rows.map((r) => r.category);
+      const all = [...new Set(truth.entities.flatMap((e) => e.addresses))];
+      const results = await screenAddresses(on, all, { rules: everyExposure, maxHops });
+      let compared = 0;
+      const paths = new Set<string>();
+      for (const result of results) {
+        const found = result.reasons.filter((r) => r.kind === 'INDIRECT_EXPOSURE');
+        if (found.length === 0) continue;
+        const trace = await backwardHaircut(on, result.address, maxHops, categories);
+        expect(trace.truncated).toBe(false);
+        expect(result.received, result.address).toBe(trace.summary.sourceValue);
+        for (const reason of found) {
+          const source = nodeOf(trace, reason.addresses[0]!);
+          expect(source?.stopped, `${result.address} ← ${reason.addresses[0]}`).toBe(true);
+          expect(reason.hops).toBe(source!.hop);
+          expectSameValue(source!.taintedValue, result.received, reason.shareExact!, maxHops);
+          for (const txid of reason.path) paths.add(txid);
+          compared += 1;
+        }
+        const sources = new Set(found.map((r) => r.addresses[0]));
+        for (const node of trace.nodes.filter((n) => n.stopped && n.taintedValue > 0n)) {
+          expect(sources.has(node.address!), `${result.address} ← ${node.address}`).toBe(true);
+        }
+      }
+      return { compared, paths };
+    }
+
+    it('reports for each peel deposit what a backward haircut trace of the same hops reaches', async () => {
+      const flow = truth.suspectFlow!;
+      expect(flow.exposure.length).toBeGreaterThanOrEqual(3);
+      for (const expected of flow.exposure) {
+        const [result] = await screenAddresses(db, [expected.address], {
+          rules: DEFAULT_SCREEN_RULES,
+          maxHops: expected.hops,
+        });
+        const found = result!.reasons.filter((r) => r.kind === 'INDIRECT_EXPOSURE');
+        expect(
+          found.map((r) => r.addresses),
+          expected.address,
+        ).toEqual([[flow.sanctionedAddress]]);
+        const reason = found[0]!;
+        const trace = await backwardHaircut(test.db, expected.address, expected.hops, ['sanctioned']);
+        expect(trace.truncated).toBe(false);
+        expect(result!.received).toBe(trace.summary.sourceValue);
+        // One source, so everything the trace reached is the exposure.
+        const source = nodeOf(trace, flow.sanctionedAddress)!;
+        expect(trace.nodes.filter((n) => n.stopped).map((n) => n.address)).toEqual([flow.sanctionedAddress]);
+        expect(source.taintedValue).toBe(trace.summary.reachedValue);
+        expectSameValue(trace.summary.reachedValue, result!.received, reason.shareExact!, expected.hops);
+        expect(reason.value! - trace.summary.reachedValue <= BigInt(expected.hops)).toBe(true);
+        expect(trace.summary.reachedValue - reason.value! <= BigInt(expected.hops)).toBe(true);
+        // Hops count transactions alike: the k-th txid of the path is the trace's transaction at hop k.
+        expect(reason.hops).toBe(source.hop);
+        expect(reason.path).toHaveLength(expected.hops);
+        reason.path.forEach((txid, i) => {
+          expect(trace.nodes.find((n) => n.id === `tx:${txid}`)?.hop, txid).toBe(i + 1);
+        });
+      }
+    });
+
+    it("agrees with backward haircut traces on every demo address's exposures", async () => {
+      const { compared } = await compareEveryExposure(test.db, 3);
+      // The demo's exchange deposits, miners' payouts and the suspect's flow all have sources.
+      expect(compared).toBeGreaterThanOrEqual(20);
+    }, 120_000);
+
+    describe('on a chain indexed from a later height', () => {
+      let partial: TestDatabase;
+      beforeAll(async () => {
+        partial = await createTestDatabase('postgres', { name: 'screen_partial' });
+        const pools = loadPools();
+        await syncPools(partial.db, pools);
+        for (let height = PARTIAL_FROM; height <= chain.tipHeight(); height++) {
+          const block = chain.getBlock(chain.hashAtHeight(height)!)!;
+          await applyBlock(partial.db, decodeBlock(block.raw, 'regtest'), pools, { height });
+        }
+        await storeTags(partial.db, truth.tags, null);
+      }, 300_000);
+      afterAll(async () => {
+        await partial?.close();
+      });
+
+      it("agrees where prevouts are missing: the unfunded part of the outputs is nobody's", async () => {
+        // Transactions spending outputs from below PARTIAL_FROM have fewer inputs in view than their
+        // outputs pay; both walks pass on w / (outputs' total) per input there, not w / (inputs').
+        const unfunded = (
+          await sql<{ txid: Buffer }>`
+            SELECT t.txid FROM txs t
+            WHERE t.fee IS NULL AND NOT t.is_coinbase
+              AND (SELECT sum(value) FROM outputs WHERE tx_id = t.id) >
+                  (SELECT coalesce(sum(value), 0) FROM outputs WHERE spent_by_tx_id = t.id)`.execute(
+            partial.db,
+          )
+        ).rows.map((r) => r.txid.toString('hex'));
+        const { compared, paths } = await compareEveryExposure(partial.db, 3);
+        expect(compared).toBeGreaterThanOrEqual(20);
+        expect(unfunded.some((txid) => paths.has(txid))).toBe(true);
+      }, 120_000);
+    });
   });
 
   describe('GET /api/v1/address/{address} (the Chainalysis sanctions API shape)', () => {

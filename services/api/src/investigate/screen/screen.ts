@@ -109,8 +109,8 @@ const formatShare = (share: number) => `${(share * 100).toFixed(2)}%`;
 
 /**
  * Screens addresses (already validated and normalised, at most `MAX_SCREEN_ADDRESSES`), in input
- * order. Each step runs once for the whole batch: addresses and clusters, tags, cluster tags,
- * payouts, then the exposure walk (one statement per hop).
+ * order. Each step runs once for the whole batch: addresses and clusters, then tags, cluster tags and
+ * payouts; beside them, from the start, the exposure walk (one statement per hop).
  */
 export async function screenAddresses(
   db: Db,
@@ -119,56 +119,28 @@ export async function screenAddresses(
 ): Promise<ScreenResult[]> {
   const { rules } = options;
   const addresses = [...new Set(input)];
-  const known = await sql<{ id: bigint; address: string; cluster_id: bigint; size: number }>`
-    SELECT a.id, a.address, coalesce(a.cluster_id, a.id) AS cluster_id, coalesce(c.size, 1) AS size
-    FROM addresses a LEFT JOIN clusters c ON c.id = a.cluster_id
-    WHERE a.address = ANY(${addresses}::text[])`.execute(db);
-  const byAddress = new Map(known.rows.map((row) => [row.address, row]));
-  const clusterIds = [...new Set(known.rows.map((row) => row.cluster_id))];
-
-  const [direct, clusterTags, payouts, clusterMembers, exposure] = await Promise.all([
-    tagsOfAddresses(db, addresses),
-    tagCountsOfClusters(db, clusterIds),
-    sql<{
-      address_id: bigint;
-      slug: string;
-      name: string;
-      count: bigint;
-      value: bigint;
-      outpoints: string[];
-    }>`
-      SELECT p.address_id, s.slug, s.name, count(*)::int8 AS count, sum(p.value)::int8 AS value,
-        (array_agg(encode(t.txid, 'hex') || ':' || p.n ORDER BY p.height, t.txid, p.n))[1:${MAX_PAYOUT_EVIDENCE}] AS outpoints
-      FROM payouts p JOIN pools s ON s.id = p.pool_id JOIN txs t ON t.id = p.payout_tx_id
-      WHERE p.address_id = ANY(${known.rows.map((row) => row.id)}::int8[])
-      GROUP BY p.address_id, s.slug, s.name ORDER BY p.address_id, value DESC, s.slug`.execute(db),
-    // Which members carry each cluster tag, for the evidence of CLUSTER_TAG.
-    sql<{ cluster_id: bigint; address: string; label: string; category: string; source: string }>`
-      SELECT coalesce(a.cluster_id, a.id) AS cluster_id, a.address, t.label, t.category, t.source
-      FROM addresses a JOIN tags t ON t.address = a.address
-      WHERE coalesce(a.cluster_id, a.id) = ANY(${clusterIds}::int8[])
-      ORDER BY a.id`.execute(db),
-    walkExposure(
-      db,
-      known.rows.map((row) => ({ id: row.id, address: row.address })),
-      { maxHops: options.maxHops, maxTxsPerHop: options.maxTxsPerHop ?? 20_000 },
-    ),
+  // The exposure walk needs only the addresses, so it starts at once, beside the other steps.
+  const [exposure, { known, direct, clusterTags, payouts, clusterMembers }] = await Promise.all([
+    walkExposure(db, addresses, {
+      maxHops: options.maxHops,
+      maxTxsPerHop: options.maxTxsPerHop ?? 20_000,
+    }),
+    lookUp(db, addresses),
   ]);
-
-  // The stored rows of the tags the walk stopped at, so every reason shows a tag in full.
-  const sources = [...exposure.values()].flatMap((e) => e.exposures.map((x) => x.address));
-  const sourceTags = new Map(
-    (await tagsOfAddresses(db, [...new Set(sources)])).map((tag) => [
-      JSON.stringify([tag.address, tag.label, tag.category, tag.source]),
-      tag,
-    ]),
+  const byAddress = new Map(known.rows.map((row) => [row.address, row]));
+  // Each list grouped by its key once, in its order: a batch is 1,000 addresses.
+  const directOf = groupBy(direct, (tag) => tag.address);
+  const clusterTagsOf = groupBy(clusterTags, (tag) => tag.clusterId);
+  const membersOf = groupBy(clusterMembers.rows, (m) =>
+    JSON.stringify([String(m.cluster_id), m.label, m.category, m.source]),
   );
+  const payoutsOf = groupBy(payouts.rows, (p) => p.address_id);
 
   const results = new Map<string, ScreenResult>();
   for (const address of addresses) {
     const row = byAddress.get(address);
     const reasons: ScreenReason[] = [];
-    const own = direct.filter((tag) => tag.address === address);
+    const own = directOf.get(address) ?? [];
     for (const tag of own) {
       reasons.push({
         ...blank,
@@ -190,14 +162,12 @@ export async function screenAddresses(
       continue;
     }
     const ownKeys = new Set(own.map((tag) => JSON.stringify([tag.label, tag.category, tag.source])));
-    for (const tag of clusterTags.filter((t) => t.clusterId === row.cluster_id)) {
+    for (const tag of clusterTagsOf.get(row.cluster_id) ?? []) {
       const key = JSON.stringify([tag.label, tag.category, tag.source]);
       if (ownKeys.has(key)) continue;
-      const members = clusterMembers.rows
-        .filter(
-          (m) => m.cluster_id === row.cluster_id && JSON.stringify([m.label, m.category, m.source]) === key,
-        )
-        .map((m) => m.address);
+      const members = (
+        membersOf.get(JSON.stringify([String(row.cluster_id), tag.label, tag.category, tag.source])) ?? []
+      ).map((m) => m.address);
       reasons.push({
         ...blank,
         kind: 'CLUSTER_TAG',
@@ -218,14 +188,10 @@ export async function screenAddresses(
         addresses: [...new Set(members)].slice(0, MAX_CLUSTER_EVIDENCE),
       });
     }
-    const walked = exposure.get(row.id)!;
+    const walked = exposure.get(address) ?? { received: 0n, exposures: [], truncated: false };
     for (const found of walked.exposures) {
       if (!atLeast(categoryRisk(rules, found.tag.category), rules.exposure.minCategoryRisk)) continue;
       const share = ratioToNumber(found.share);
-      const stored = sourceTags.get(
-        JSON.stringify([found.address, found.tag.label, found.tag.category, found.tag.source]),
-      );
-      if (stored === undefined) continue;
       reasons.push({
         ...blank,
         kind: 'INDIRECT_EXPOSURE',
@@ -233,7 +199,7 @@ export async function screenAddresses(
         detail:
           `${formatShare(share)} of its receipts came from ${found.address} (${found.tag.category} ` +
           `"${found.tag.label}" by ${found.tag.source}), ${found.hops} transaction(s) back`,
-        tag: tagOfRow(stored),
+        tag: found.tag,
         hops: found.hops,
         value: (walked.received * found.share.num) / found.share.den,
         share,
@@ -243,7 +209,7 @@ export async function screenAddresses(
         path: found.path,
       });
     }
-    for (const pool of payouts.rows.filter((p) => p.address_id === row.id)) {
+    for (const pool of payoutsOf.get(row.id) ?? []) {
       reasons.push({
         ...blank,
         kind: 'MINING_PAYOUTS',
@@ -263,6 +229,51 @@ export async function screenAddresses(
     );
   }
   return input.map((address) => results.get(address)!);
+}
+
+function groupBy<T, K>(items: readonly T[], key: (item: T) => K): Map<K, T[]> {
+  const groups = new Map<K, T[]>();
+  for (const item of items) {
+    const k = key(item);
+    const group = groups.get(k);
+    if (group === undefined) groups.set(k, [item]);
+    else group.push(item);
+  }
+  return groups;
+}
+
+/** Everything screening reads besides the exposure walk: the addresses, then the rest in parallel. */
+async function lookUp(db: Db, addresses: string[]) {
+  const known = await sql<{ id: bigint; address: string; cluster_id: bigint; size: number }>`
+    SELECT a.id, a.address, coalesce(a.cluster_id, a.id) AS cluster_id, coalesce(c.size, 1) AS size
+    FROM addresses a LEFT JOIN clusters c ON c.id = a.cluster_id
+    WHERE a.address = ANY(${addresses}::text[])`.execute(db);
+  const clusterIds = [...new Set(known.rows.map((row) => row.cluster_id))];
+  const [direct, clusterTags, payouts, clusterMembers] = await Promise.all([
+    tagsOfAddresses(db, addresses),
+    tagCountsOfClusters(db, clusterIds),
+    sql<{
+      address_id: bigint;
+      slug: string;
+      name: string;
+      count: bigint;
+      value: bigint;
+      outpoints: string[];
+    }>`
+      SELECT p.address_id, s.slug, s.name, count(*)::int8 AS count, sum(p.value)::int8 AS value,
+        (array_agg(encode(t.txid, 'hex') || ':' || p.n ORDER BY p.height, t.txid, p.n))[1:${MAX_PAYOUT_EVIDENCE}] AS outpoints
+      FROM payouts p JOIN pools s ON s.id = p.pool_id JOIN txs t ON t.id = p.payout_tx_id
+      WHERE p.address_id = ANY(${known.rows.map((row) => row.id)}::int8[])
+      GROUP BY p.address_id, s.slug, s.name ORDER BY p.address_id, value DESC, s.slug`.execute(db),
+    // Which members carry each cluster tag, for the evidence of CLUSTER_TAG.
+    sql<{ cluster_id: bigint; address: string; label: string; category: string; source: string }>`
+      SELECT coalesce(a.cluster_id, a.id) AS cluster_id, a.address, t.label, t.category, t.source
+      FROM addresses a JOIN tags t ON t.address = a.address
+      WHERE a.cluster_id = ANY(${clusterIds}::int8[])
+         OR (a.cluster_id IS NULL AND a.id = ANY(${clusterIds}::int8[]))
+      ORDER BY a.id`.execute(db),
+  ]);
+  return { known, direct, clusterTags, payouts, clusterMembers };
 }
 
 function finish(
