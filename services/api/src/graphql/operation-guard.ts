@@ -7,6 +7,7 @@ import {
   getArgumentValues,
   getNamedType,
   getNullableType,
+  getVariableValues,
   isCompositeType,
   isListType,
   isObjectType,
@@ -99,9 +100,14 @@ export function measureOperation(
   schema: GraphQLSchema,
   document: DocumentNode,
   operation: OperationDefinitionNode,
-  variables: Record<string, unknown>,
+  rawVariables: Record<string, unknown>,
   maxPage: number,
 ): OperationShape {
+  // Arguments are read as execution will read them: variables coerced, with the defaults of input
+  // fields applied (a `TraceInput` variable without `maxNodes` walks 500 nodes, not the cap). Variables
+  // that do not coerce are refused before execution; they are measured as given meanwhile.
+  const coerced = getVariableValues(schema, operation.variableDefinitions ?? [], rawVariables);
+  const variables = coerced.coerced ?? rawVariables;
   const fragments = new Map<string, FragmentDefinitionNode>();
   for (const definition of document.definitions) {
     if (definition.kind === Kind.FRAGMENT_DEFINITION) fragments.set(definition.name.value, definition);

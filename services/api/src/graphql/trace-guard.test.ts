@@ -26,6 +26,12 @@ describe('the guard on trace and paths', () => {
         i: { from: {}, maxNodes: 20 },
       }).cost,
     ).toBe(22);
+    // A variable without maxNodes gets the input's default, as the resolver does: 502, not 10,002.
+    expect(
+      measure('query ($i: TraceInput!) { trace(input: $i) { nodes { id } } }', {
+        i: { from: { payoutsOfPool: 'antpool' } },
+      }).cost,
+    ).toBe(502);
   });
 
   it('costs the lists of paths at maxPaths × (maxHops + 1) items', () => {

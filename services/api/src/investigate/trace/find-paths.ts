@@ -1,4 +1,4 @@
-import type { Db } from '@minetrace/shared/db';
+import { type Db, inClusters } from '@minetrace/shared/db';
 import { sql } from 'kysely';
 import type { FlowGraph, TraceEdge, TraceNode } from '../trace.types.js';
 import { TraceInputError } from './run-trace.js';
@@ -71,7 +71,7 @@ async function resolveEndpoints(db: Db, entries: string[]): Promise<bigint[]> {
   }
   const result = await sql<{ id: bigint }>`
     SELECT id FROM addresses WHERE address = ANY(${addresses}::text[])
-    UNION SELECT id FROM addresses WHERE coalesce(cluster_id, id) = ANY(${clusters}::int8[])`.execute(db);
+    UNION SELECT a.id FROM addresses a WHERE ${inClusters('a', clusters)}`.execute(db);
   return result.rows.map((row) => row.id);
 }
 

@@ -10,7 +10,7 @@ import {
   splitTaint,
   unionRanges,
 } from './policies.js';
-import { loadSourceOutputs, loadTxs, type WalkOutput, type WalkTx } from './trace.repository.js';
+import { loadSourceOutputs, loadTxs, poolExists, type WalkOutput, type WalkTx } from './trace.repository.js';
 
 /** Bounds of a trace request; a request outside them is refused, never clamped. */
 export const TRACE_LIMITS = {
@@ -20,7 +20,7 @@ export const TRACE_LIMITS = {
   maxOutpoints: 1_000,
 } as const;
 
-/** A trace request that cannot run: bad bounds, a malformed txid, no source. */
+/** A trace request that cannot run: bad bounds, a malformed txid, an unknown pool, no source. */
 export class TraceInputError extends NonRetryableError {
   override name = 'TraceInputError';
 }
@@ -98,7 +98,9 @@ interface TxState {
 /**
  * Walks the spend graph from the request's sources, hop by hop, one statement per hop for the
  * whole frontier, and accounts for every satoshi of the source: reached, unspent, fee or cut off
- * (docs/tracing.md). Throws `TraceInputError` for a request outside `TRACE_LIMITS`.
+ * (docs/tracing.md). Throws `TraceInputError` for a request outside `TRACE_LIMITS` or naming a pool
+ * the `pools` table does not know. A source with no output (e.g. a time window without one) gives an
+ * empty result: no nodes, every figure 0.
  */
 export async function runTrace(db: Db, request: TraceRequest): Promise<TraceResult> {
   validateTraceRequest(request);
@@ -111,6 +113,11 @@ export async function runTrace(db: Db, request: TraceRequest): Promise<TraceResu
   const inWindow = (time: number) =>
     (fromTime === null || time >= fromTime) && (toTime === null || time < toTime);
 
+  const pool = request.from.payoutsOfPool;
+  // An unknown slug would otherwise match no payout and pass for a pool that paid nothing.
+  if (pool != null && !(await poolExists(db, pool))) {
+    throw new TraceInputError(`unknown pool ${JSON.stringify(pool.slice(0, 100))}`);
+  }
   const loaded = await loadSourceOutputs(db, {
     addresses: request.from.addresses ?? [],
     cluster: request.from.cluster ?? null,

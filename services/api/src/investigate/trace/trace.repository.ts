@@ -167,6 +167,12 @@ export interface SourceQuery {
   toTime: number | null;
 }
 
+/** Whether the `pools` table knows this slug (a known pool may have made no payout). */
+export async function poolExists(db: Db, slug: string): Promise<boolean> {
+  const row = await db.selectFrom('pools').select('id').where('slug', '=', slug).executeTakeFirst();
+  return row !== undefined;
+}
+
 /** The source outputs of a trace, in chain order, in one statement. */
 export async function loadSourceOutputs(db: Db, query: SourceQuery): Promise<WalkOutput[]> {
   const parts: RawBuilder<unknown>[] = [];
