@@ -182,6 +182,7 @@ export function createJobRunner(deps: JobRunnerDeps): JobRunner {
       },
       async writeFile(options, write) {
         await mkdir(dir, { recursive: true });
+        await removeFilesOfEarlierRuns(id, token);
         const extension = options.extension.replace(/[^a-z0-9.]/gi, '');
         const fileName = `${delivery.jobId}-${token}.${extension}`;
         const finalPath = path.join(dir, fileName);
@@ -189,6 +190,9 @@ export function createJobRunner(deps: JobRunnerDeps): JobRunner {
         files.push(finalPath, tempPath);
         const out = createWriteStream(tempPath);
         const closed = finished(out);
+        // Awaited below once `write` succeeds; when `write` throws instead, a stream error must not
+        // also surface as an unhandled rejection.
+        closed.catch(() => {});
         try {
           await write(out);
         } finally {
@@ -266,6 +270,21 @@ export function createJobRunner(deps: JobRunnerDeps): JobRunner {
       if (err instanceof JobUnavailableError) log.warn({ reason: err.message }, 'job failed');
       else log.error({ err }, 'job failed');
       return { type: 'failed', error };
+    }
+  }
+
+  /**
+   * Removes the files earlier runs of a job left (a killed worker's half-written temporary file, or
+   * a renamed file whose commit never came). Safe once this run has claimed the job: a claim gives
+   * the job a new run token, so no earlier run can commit a result that names its file any more.
+   */
+  async function removeFilesOfEarlierRuns(id: bigint, token: string): Promise<void> {
+    const prefix = `${id}-`;
+    const names = await readdir(dir).catch(() => [] as string[]);
+    for (const name of names) {
+      if (name.startsWith(prefix) && !name.startsWith(`${prefix}${token}.`)) {
+        await rm(path.join(dir, name), { force: true });
+      }
     }
   }
 

@@ -1,9 +1,7 @@
-import { type ChildProcess, spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import {
   createDevnetChain,
   createWallet,
@@ -21,19 +19,25 @@ import { createTestDatabase, type TestDatabase } from '@minetrace/shared/db/test
 import { createLogger } from '@minetrace/shared/log';
 import { loadPools } from '@minetrace/shared/pools';
 import { strFromU8, unzipSync } from 'fflate';
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApiKey } from '../auth/api-key.repository.js';
 import { type ApiServer, createApiServer } from '../http/api-server.js';
 import { createApiJobHandlers } from './api-job-handlers.js';
-import { createStepsHandler, stepLine } from './job.testing.js';
+import {
+  connectTestRedis,
+  createStepsHandler,
+  startWorkerChild,
+  stepLine,
+  type WorkerChild,
+  waitUntil,
+} from './job.testing.js';
 import { createJobRegistry, type JobRegistry } from './job-runner.js';
 import { createJobSystem, type JobSystem } from './job-system.js';
 
 const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
 const FINALITY_DEPTH = 6;
-const CHILD = fileURLToPath(new URL('./job-worker.child.ts', import.meta.url));
 const logger = createLogger({ level: process.env.TEST_LOG_LEVEL === 'debug' ? 'debug' : 'silent' });
 const FAST = {
   backoffMs: 50,
@@ -79,46 +83,6 @@ for (const pair of [
 chain.generateToAddress(FINALITY_DEPTH, miner.address);
 const TIP = chain.tipHeight();
 
-async function waitUntil<T>(
-  what: string,
-  read: () => Promise<T>,
-  done: (value: T) => boolean,
-  timeoutMs = 30_000,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: T = await read();
-  while (!done(last)) {
-    if (Date.now() > deadline)
-      throw new Error(
-        `timed out waiting for ${what}; last saw ${JSON.stringify(last, (_k, v) => (typeof v === 'bigint' ? String(v) : v))}`,
-      );
-    await new Promise((resolve) => setTimeout(resolve, 50));
-    last = await read();
-  }
-  return last;
-}
-
-async function connectRedis(): Promise<Redis> {
-  const redis = new Redis(REDIS_URL, {
-    lazyConnect: true,
-    maxRetriesPerRequest: 1,
-    enableOfflineQueue: false,
-  });
-  redis.on('error', () => {});
-  try {
-    await redis.connect();
-    await redis.ping();
-  } catch (err) {
-    redis.disconnect();
-    throw new Error(
-      `Redis is not reachable at ${REDIS_URL} (${(err as Error).message}); start it (redis-server, or ` +
-        '`docker compose -f infra/compose.yml up -d redis`) or point TEST_REDIS_URL at one',
-      { cause: err },
-    );
-  }
-  return redis;
-}
-
 const jobRow = (db: Db, id: bigint) =>
   db.selectFrom('jobs').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
 const resultRows = (db: Db, id: bigint) =>
@@ -141,7 +105,7 @@ describe('batch jobs on BullMQ (real Redis) with results in Postgres, over the H
   const keys = {} as Record<'admin' | 'investigator' | 'other', string>;
   const steps: Array<{ jobId: bigint; step: number }> = [];
   const systems: JobSystem[] = [];
-  const children: ChildProcess[] = [];
+  const children: WorkerChild[] = [];
 
   async function gql(
     query: string,
@@ -176,7 +140,7 @@ describe('batch jobs on BullMQ (real Redis) with results in Postgres, over the H
     );
 
   beforeAll(async () => {
-    redis = await connectRedis();
+    redis = await connectTestRedis(REDIS_URL);
     test = await createTestDatabase('postgres');
     db = test.db;
     node = await startDevnetNode({ chain, zmqEndpoint: null });
@@ -223,7 +187,7 @@ describe('batch jobs on BullMQ (real Redis) with results in Postgres, over the H
   });
 
   afterAll(async () => {
-    for (const child of children) child.kill('SIGKILL');
+    for (const child of children) await child.kill();
     await server?.close();
     for (const one of systems) await one.close();
     await node?.stop();
@@ -561,36 +525,19 @@ describe('batch jobs on BullMQ (real Redis) with results in Postgres, over the H
       timings: FAST,
     });
     systems.push(producer);
-    let output = '';
-    const child = spawn(process.execPath, ['--import', 'tsx', CHILD], {
-      env: {
-        ...process.env,
-        DATABASE_URL: test.url!,
-        REDIS_URL,
-        MINETRACE_DATA_DIR: dataDir,
-        JOB_REDIS_PREFIX: crashPrefix,
-      },
-      stdio: ['ignore', 'pipe', 'pipe'],
+    const child = await startWorkerChild({
+      DATABASE_URL: test.url!,
+      REDIS_URL,
+      MINETRACE_DATA_DIR: dataDir,
+      JOB_REDIS_PREFIX: crashPrefix,
     });
     children.push(child);
-    child.stdout?.on('data', (chunk: Buffer) => {
-      output += chunk.toString();
-    });
-    child.stderr?.on('data', (chunk: Buffer) => {
-      output += chunk.toString();
-    });
-    await waitUntil(
-      'the child worker to start',
-      async () => output,
-      (text) => text.includes('ready\n'),
-      60_000,
-    );
 
     const STEPS = 40;
     const job = await producer.service.enqueueCustom('test.steps', { steps: STEPS, stepMs: 200 });
     await waitUntil(
       'the child to run 10 steps',
-      async () => output,
+      async () => child.output(),
       (text) => text.includes(`step ${job.id} 10\n`),
       30_000,
     );
@@ -601,8 +548,7 @@ describe('batch jobs on BullMQ (real Redis) with results in Postgres, over the H
       (done) => done >= 10,
       30_000,
     );
-    child.kill('SIGKILL');
-    await new Promise((resolve) => child.once('exit', resolve));
+    await child.kill();
     const killed = await jobRow(db, job.id);
     expect(killed.state).toBe('running');
     expect(killed.attempts).toBe(1);
@@ -625,9 +571,9 @@ describe('batch jobs on BullMQ (real Redis) with results in Postgres, over the H
     expect(results[0]!.data).toEqual({ steps: STEPS, run: 2 });
     const content = await readFile(path.join(dataDir, 'jobs', results[0]!.file_name!), 'utf8');
     expect(content).toBe(Array.from({ length: STEPS }, (_, i) => `${stepLine(job.id, i + 1)}\n`).join(''));
-    // The killed run's partial output never became a result: only its temporary file remains.
+    // The killed run's partial output never became a result, and the run that finished removed it.
     const files = (await readdir(path.join(dataDir, 'jobs'))).filter((name) => name.startsWith(`${job.id}-`));
-    expect(files.filter((name) => !name.endsWith('.tmp'))).toEqual([results[0]!.file_name]);
+    expect(files).toEqual([results[0]!.file_name]);
   }, 120_000);
 });
 

@@ -1,8 +1,11 @@
-// A worker process for the crash test: it runs `test.steps` jobs from the queue named by the
-// environment, and says `ready` on stdout once it consumes. The test kills it with SIGKILL mid-job.
+// A worker process for the crash tests: it runs `test.steps` jobs, and `flowgraph.export` jobs that
+// stop half-way through writing their file (`pauseMidWrite`), from the queue named by the
+// environment. It says `ready` on stdout once it consumes, `step <job> <i>` after each step and
+// `paused <job> <bytes>` where an export stops. The tests kill it with SIGKILL mid-job.
 import { openPostgres } from '@minetrace/shared/db';
 import { createLogger } from '@minetrace/shared/log';
-import { createStepsHandler } from './job.testing.js';
+import { createFlowgraphExportHandler } from './flowgraph-export.job.js';
+import { createStepsHandler, pauseMidWrite } from './job.testing.js';
 import { createJobRegistry } from './job-runner.js';
 import { createJobSystem } from './job-system.js';
 
@@ -26,6 +29,9 @@ await system.startWorker(
     createStepsHandler({
       onStep: (jobId, step) => process.stdout.write(`step ${jobId} ${step}\n`),
     }) as never,
+    pauseMidWrite(createFlowgraphExportHandler({ db }), (jobId, bytes) =>
+      process.stdout.write(`paused ${jobId} ${bytes}\n`),
+    ) as never,
   ]),
 );
 process.stdout.write('ready\n');

@@ -1,6 +1,10 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { Writable } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { fileURLToPath } from 'node:url';
 import { RetryableError } from '@minetrace/shared';
 import type { JobHandler } from '@minetrace/shared/queue';
+import { Redis } from 'ioredis';
 import { z } from 'zod';
 
 /** Payload of the test-only `test.steps` job. */
@@ -46,4 +50,148 @@ export function createStepsHandler(
       return { file, data: { steps: written, run: ctx.attempt } };
     },
   };
+}
+
+/**
+ * Wraps a handler so that its run stops half-way through writing its result file, at a point a crash
+ * test can wait for: the first half of the first chunk the handler writes reaches the file, then
+ * `onPause` reports the job and the bytes written, and the write waits until the run's signal aborts
+ * (a killed worker never gets there). Used only by the crash test's worker process.
+ */
+export function pauseMidWrite<P>(
+  handler: JobHandler<P>,
+  onPause: (jobId: bigint, bytes: number) => void,
+): JobHandler<P> {
+  return {
+    ...handler,
+    run: (ctx) =>
+      handler.run({
+        ...ctx,
+        writeFile: (options, write) =>
+          ctx.writeFile(options, (out) => {
+            let paused = false;
+            const forward = (chunk: Buffer) =>
+              new Promise<void>((resolve, reject) =>
+                out.write(chunk, (err) => (err === null || err === undefined ? resolve() : reject(err))),
+              );
+            const pausing = new Writable({
+              write(chunk: Buffer, _encoding, callback) {
+                if (paused) {
+                  forward(chunk).then(() => callback(), callback);
+                  return;
+                }
+                paused = true;
+                const half = chunk.subarray(0, Math.floor(chunk.length / 2));
+                forward(half)
+                  .then(() => {
+                    onPause(ctx.jobId, half.length);
+                    return new Promise<void>((resolve) => {
+                      if (ctx.signal.aborted) resolve();
+                      else ctx.signal.addEventListener('abort', () => resolve(), { once: true });
+                    });
+                  })
+                  .then(() => forward(chunk.subarray(half.length)))
+                  .then(() => callback(), callback);
+              },
+            });
+            return write(pausing);
+          }),
+      }),
+  };
+}
+
+/** Polls `read` every 50 ms until `done` holds; fails after `timeoutMs` saying what it last saw. */
+export async function waitUntil<T>(
+  what: string,
+  read: () => Promise<T>,
+  done: (value: T) => boolean,
+  timeoutMs = 30_000,
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: T = await read();
+  while (!done(last)) {
+    if (Date.now() > deadline)
+      throw new Error(
+        `timed out waiting for ${what}; last saw ${JSON.stringify(last, (_k, v) => (typeof v === 'bigint' ? String(v) : v))}`,
+      );
+    await sleep(50);
+    last = await read();
+  }
+  return last;
+}
+
+/** A connected Redis client for a test; fails saying how to start Redis when there is none. */
+export async function connectTestRedis(url: string): Promise<Redis> {
+  const redis = new Redis(url, {
+    lazyConnect: true,
+    maxRetriesPerRequest: 1,
+    enableOfflineQueue: false,
+  });
+  redis.on('error', () => {});
+  try {
+    await redis.connect();
+    await redis.ping();
+  } catch (err) {
+    redis.disconnect();
+    throw new Error(
+      `Redis is not reachable at ${url} (${(err as Error).message}); start it (redis-server, or ` +
+        '`docker compose -f infra/compose.yml up -d redis`) or point TEST_REDIS_URL at one',
+      { cause: err },
+    );
+  }
+  return redis;
+}
+
+/** A job worker in a process of its own (`job-worker.child.ts`), for a test to kill. */
+export interface WorkerChild {
+  process: ChildProcess;
+  /** Everything it printed so far, stdout and stderr. */
+  output(): string;
+  /** Kills it with SIGKILL and resolves once it is gone. */
+  kill(): Promise<void>;
+}
+
+/**
+ * Starts `job-worker.child.ts` with `env` (DATABASE_URL, REDIS_URL, MINETRACE_DATA_DIR,
+ * JOB_REDIS_PREFIX) and waits until it consumes from the queue.
+ */
+export async function startWorkerChild(
+  env: Record<string, string>,
+  timeoutMs = 60_000,
+): Promise<WorkerChild> {
+  const script = fileURLToPath(new URL('./job-worker.child.ts', import.meta.url));
+  const child = spawn(process.execPath, ['--import', 'tsx', script], {
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  child.stdout?.on('data', (chunk: Buffer) => {
+    output += chunk.toString();
+  });
+  child.stderr?.on('data', (chunk: Buffer) => {
+    output += chunk.toString();
+  });
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const worker: WorkerChild = {
+    process: child,
+    output: () => output,
+    async kill() {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+      await exited;
+    },
+  };
+  try {
+    await waitUntil(
+      'the worker process to start',
+      async () => ({ output, exited: child.exitCode !== null || child.signalCode !== null }),
+      (state) => state.output.includes('ready\n') || state.exited,
+      timeoutMs,
+    );
+  } catch (err) {
+    await worker.kill();
+    throw err;
+  }
+  if (!output.includes('ready\n'))
+    throw new Error(`the worker process exited before it was ready:\n${output}`);
+  return worker;
 }
