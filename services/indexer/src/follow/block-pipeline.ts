@@ -54,6 +54,12 @@ export interface BlockPipelineOptions {
   apply: Omit<ApplyBlockBatchOptions, 'height'>;
   /** Called after each batch commits, in height order; must not throw. */
   onBatch: (batch: CommittedBatch) => void;
+  /**
+   * Work that follows each committed batch in its own transaction, after `onBatch` (the follower
+   * clusters the blocks the batch made final here, so a new block is queryable without waiting for
+   * it). The next batch is written once it is done; an error stops the pipeline like a failed batch.
+   */
+  afterCommit?: (batch: CommittedBatch) => Promise<void>;
   /** Stops after the batch being written; the blocks already decoded are dropped. */
   signal?: AbortSignal;
   /** Accumulates where the time went, when given. */
@@ -89,6 +95,7 @@ export async function runBlockPipeline(options: BlockPipelineOptions): Promise<v
   const write = async (fetched: FetchedBlock[], rows: BlockRows[]) => {
     const result = await applyBlockBatch(options.db, rows, options.pools, options.apply);
     options.onBatch({ fetched, result });
+    if (options.afterCommit !== undefined) await options.afterCommit({ fetched, result });
   };
   const waitForWrite = async () => {
     if (writing === null) return;

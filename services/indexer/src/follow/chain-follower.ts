@@ -9,10 +9,10 @@ import {
 } from '@minetrace/shared/db';
 import type { Logger } from '@minetrace/shared/log';
 import type { PoolSet } from '@minetrace/shared/pools';
-import { DEFAULT_FINALITY_DEPTH } from '../cluster/cluster-store.js';
+import { DEFAULT_FINALITY_DEPTH, finalizeClusters } from '../cluster/cluster-store.js';
 import type { ApplyBlockOptions } from '../ingest/block-ingest.js';
 import { describeRollback, rollbackTo } from '../ingest/block-rollback.js';
-import { DEFAULT_PAYOUT_MAX_HOPS, deriveAfterBlock } from '../ingest/derived-rows.js';
+import { DEFAULT_PAYOUT_MAX_HOPS, payoutsAfterBlock } from '../ingest/derived-rows.js';
 import { BlockNotContiguousError, NetworkMismatchError } from '../ingest/ingest.errors.js';
 import { type SyncPoolsResult, syncPools } from '../ingest/pool-sync.js';
 import { fetchNodeBlock, movedOnNotFound, runBlockPipeline } from './block-pipeline.js';
@@ -142,6 +142,8 @@ export interface FollowerStatus {
   lastReorg: { fork: TipRef; depth: number; at: Date } | null;
   /** Rounds started by ZMQ notices (tips, gaps, reconnects), by the timer, and that failed. */
   rounds: { zmq: number; timer: number; failed: number };
+  /** `run` is waiting for the next round with no notice pending: the index is as far as it gets now. */
+  idle: boolean;
   zmq: ZmqStats | null;
 }
 
@@ -191,11 +193,18 @@ export function createChainFollower(deps: ChainFollowerDeps): ChainFollower {
   const prefetch = Math.max(1, deps.config.prefetch ?? 8);
   const batchBlocks = Math.max(1, deps.config.batchBlocks ?? 8);
   const batchTxs = Math.max(1, deps.config.batchTxs ?? 40_000);
-  // Per block of a batch, in height order and inside its transaction: exactly what `applyBlock` writes.
-  const derive = deriveAfterBlock({
+  // Per block of a batch, in height order and inside its transaction: its payout rows. The blocks a
+  // batch makes final are clustered right after it commits, in a transaction of their own: that
+  // work is about blocks FINALITY_DEPTH deep, so a new block at the tip is queryable without
+  // waiting for it. `cluster_state.clustered_height` (and `chain_state.final_height`) say how far
+  // clustering got; a crash in between is caught up by the next call, which clusters every height
+  // not clustered yet.
+  const derive = payoutsAfterBlock({
     payoutMaxHops: deps.config.apply?.payoutMaxHops ?? DEFAULT_PAYOUT_MAX_HOPS,
-    finalityDepth: deps.config.apply?.finalityDepth ?? DEFAULT_FINALITY_DEPTH,
   });
+  const finalityDepth = deps.config.apply?.finalityDepth ?? DEFAULT_FINALITY_DEPTH;
+  const clusterUpTo = (tipHeight: number) =>
+    db.transaction().execute((trx) => finalizeClusters(trx, tipHeight, finalityDepth));
 
   let chain: string | null = null;
   let network: Network | undefined;
@@ -209,6 +218,7 @@ export function createChainFollower(deps: ChainFollowerDeps): ChainFollower {
   let lastReorg: FollowerStatus['lastReorg'] = null;
   const rounds = { zmq: 0, timer: 0, failed: 0 };
   let running = false;
+  let inRound = false;
   // A notice during a round must not be lost: the next pause then returns at once.
   let rang = false;
   let wake: (() => void) | undefined;
@@ -386,6 +396,8 @@ export function createChainFollower(deps: ChainFollowerDeps): ChainFollower {
     let applied = 0;
     let txs = 0;
     let last: TipRef | null = null;
+    // Clustering left behind by a crash (or a failure) after the last commit is caught up first.
+    if (tip !== null) await clusterUpTo(tip.height);
     const from = tip === null ? 0 : tip.height + 1;
     if (from > toHeight) return { applied, txs, last };
     let started = performance.now();
@@ -401,6 +413,9 @@ export function createChainFollower(deps: ChainFollowerDeps): ChainFollower {
         batchBlocks,
         batchTxs,
         apply: { afterBlock: derive },
+        afterCommit: async ({ fetched }) => {
+          await clusterUpTo(fetched[fetched.length - 1]!.height);
+        },
         ...(signal !== undefined ? { signal } : {}),
         onBatch: ({ fetched, result }) => {
           const durationMs = Math.round(performance.now() - started);
@@ -498,7 +513,12 @@ export function createChainFollower(deps: ChainFollowerDeps): ChainFollower {
       while (!signal.aborted) {
         rang = false;
         try {
-          await reconcile(signal);
+          inRound = true;
+          try {
+            await reconcile(signal);
+          } finally {
+            inRound = false;
+          }
           retryMs = retryInitialMs;
           movedInARow = 0;
           if (!signal.aborted) setState('ok');
@@ -554,6 +574,7 @@ export function createChainFollower(deps: ChainFollowerDeps): ChainFollower {
       reorgs,
       lastReorg,
       rounds: { ...rounds },
+      idle: running && !inRound && !rang,
       zmq: zmq?.stats() ?? null,
     };
   }

@@ -144,6 +144,8 @@ describe('a lost block notice is caught by the gap it leaves', () => {
     try {
       await waitFor(() => indexedTipHash(test.db), node.chain.tipHash());
       await waitFor(() => zmq.stats().connected.length, 1);
+      // The rounds of start-up (and of the subscription's first message) are over.
+      await waitFor(() => follower.status().idle, true);
       const pay = () => {
         const tx = wallet.send({ to: [{ address: wallet.newAddress('p2wpkh').address, value: 100_000n }] });
         node.chain.sendRawTransaction(tx.raw);

@@ -175,6 +175,22 @@ export function deriveAfterBlock(
   };
 }
 
+/**
+ * `applyBlockBatch`'s `afterBlock` hook writing only the payout rows of each block (`applyDerived`),
+ * for a caller that clusters the blocks made final in a transaction of its own (`finalizeClusters`
+ * catches up on every height not clustered yet, whenever it runs).
+ */
+export function payoutsAfterBlock(options: {
+  payoutMaxHops: number;
+}): (
+  trx: Transaction<Database>,
+  block: Omit<DerivedBlock, 'txs'> & { rows: { txs: DerivedBlock['txs'] } },
+) => Promise<void> {
+  return async (trx, block) => {
+    await applyDerived(trx, { ...block, txs: block.rows.txs }, options);
+  };
+}
+
 /** The last `RECURRING_WINDOW` distributions of each pool and kind, oldest first, keyed `pool:kind`. */
 async function loadRecentDistributions(
   trx: Transaction<Database>,
