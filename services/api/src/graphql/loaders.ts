@@ -1,8 +1,8 @@
 import { hashToHex } from '@minetrace/shared';
-import type { Address, Block, Db, Output, Tx } from '@minetrace/shared/db';
+import { type Address, type Block, type Db, inClusters, type Output, type Tx } from '@minetrace/shared/db';
 import { type TagView, tagCountsOfClusters, tagsOfAddresses } from '@minetrace/shared/tags';
 import DataLoader from 'dataloader';
-import { sql } from 'kysely';
+import { type RawBuilder, sql } from 'kysely';
 import type { ClusterModel, PayoutModel, PoolModel } from './models.js';
 
 /** Totals of one address (or cluster): satoshis in, satoshis out, and distinct transactions. */
@@ -46,6 +46,11 @@ export interface Loaders {
   addressById: DataLoader<bigint, Address | null>;
   addressByString: DataLoader<string, Address | null>;
   addressTotals: DataLoader<bigint, FlowTotals>;
+  /**
+   * An address with its totals and first block, in one statement; primes `addressTotals` and
+   * `blockByHeight`, so an `address` lookup asking for them costs one round trip, not three.
+   */
+  addressSummary: DataLoader<string, Address | null>;
   tagsByAddress: DataLoader<string, TagModel[]>;
   blockTxPage: DataLoader<PageKey<number>, PageRows<Tx>>;
   addressTxPage: DataLoader<PageKey<bigint>, PageRows<Tx>>;
@@ -128,6 +133,27 @@ const addressTxsSql = (ids: readonly bigint[]) => sql`
   SELECT address_id, spent_by_tx_id FROM outputs
   WHERE address_id IN (${sql.join(ids)}) AND spent_by_tx_id IS NOT NULL`;
 
+/**
+ * Satoshis received and sent, and distinct transactions, per group of addresses: `members` selects
+ * `(member, grp)` pairs (an address id and the group it counts towards). One statement reading the
+ * members' outputs once: every query is a round trip, and under load the round trips, not the
+ * scans, set the latency of a lookup.
+ */
+const totalsSql = (members: RawBuilder<unknown>) => sql`
+  WITH m AS (${members}),
+  mo AS MATERIALIZED (
+    SELECT m.grp, o.tx_id, o.value, o.spent_by_tx_id FROM m JOIN outputs o ON o.address_id = m.member),
+  sums AS (
+    SELECT grp, sum(value) AS received, coalesce(sum(value) FILTER (WHERE spent_by_tx_id IS NOT NULL), 0) AS sent
+    FROM mo GROUP BY grp),
+  counts AS (
+    SELECT grp, count(DISTINCT tx) AS n FROM (
+      SELECT grp, tx_id AS tx FROM mo
+      UNION ALL
+      SELECT grp, spent_by_tx_id FROM mo WHERE spent_by_tx_id IS NOT NULL) t GROUP BY grp)
+  SELECT sums.grp, sums.received::int8 AS received, sums.sent::int8 AS sent, counts.n::int8 AS n
+  FROM sums JOIN counts ON counts.grp = sums.grp`;
+
 export function createLoaders(db: Db): Loaders {
   const clusterTagSummary = new DataLoader<bigint, ClusterTagModel[]>(async (ids) => {
     const rows = await tagCountsOfClusters(db, ids);
@@ -164,24 +190,10 @@ export function createLoaders(db: Db): Loaders {
     const members =
       groupExpr === 'address'
         ? sql`SELECT id AS member, id AS grp FROM addresses WHERE id IN (${sql.join(ids)})`
-        : sql`SELECT id AS member, coalesce(cluster_id, id) AS grp FROM addresses
-              WHERE coalesce(cluster_id, id) IN (${sql.join(ids)})`;
-    // One statement reading the members' outputs once: every query is a round trip, and under
-    // load the round trips, not the scans, set the latency of a lookup.
+        : sql`SELECT a.id AS member, coalesce(a.cluster_id, a.id) AS grp FROM addresses a
+              WHERE ${inClusters('a', ids)}`;
     const totals = await sql<{ grp: bigint; received: bigint; sent: bigint; n: bigint }>`
-      WITH m AS (${members}),
-      mo AS MATERIALIZED (
-        SELECT m.grp, o.tx_id, o.value, o.spent_by_tx_id FROM m JOIN outputs o ON o.address_id = m.member),
-      sums AS (
-        SELECT grp, sum(value) AS received, coalesce(sum(value) FILTER (WHERE spent_by_tx_id IS NOT NULL), 0) AS sent
-        FROM mo GROUP BY grp),
-      counts AS (
-        SELECT grp, count(DISTINCT tx) AS n FROM (
-          SELECT grp, tx_id AS tx FROM mo
-          UNION ALL
-          SELECT grp, spent_by_tx_id FROM mo WHERE spent_by_tx_id IS NOT NULL) t GROUP BY grp)
-      SELECT sums.grp, sums.received::int8 AS received, sums.sent::int8 AS sent, counts.n::int8 AS n
-      FROM sums JOIN counts ON counts.grp = sums.grp`.execute(db);
+      ${totalsSql(members)}`.execute(db);
     return byKey(ids, totals.rows, (row) => row.grp).map((row) => ({
       received: row?.received ?? 0n,
       sent: row?.sent ?? 0n,
@@ -210,7 +222,7 @@ export function createLoaders(db: Db): Loaders {
       return result.rows.map(({ rn: _rn, ...row }) => ({ parent: row[column] as P, row }));
     });
 
-  return {
+  const loaders: Loaders = {
     blockByHeight: new DataLoader(async (heights) => {
       const rows = await db
         .selectFrom('blocks')
@@ -284,6 +296,58 @@ export function createLoaders(db: Db): Loaders {
       return byKey(addresses, rows, (row) => row.address);
     }),
     addressTotals: new DataLoader((ids) => flowTotals('address', ids)),
+    addressSummary: new DataLoader(async (addresses) => {
+      const result = await sql<
+        Address & { received: bigint; sent: bigint; n: bigint } & { [K in keyof Block as `b_${K}`]: Block[K] }
+      >`
+        WITH a AS (SELECT * FROM addresses WHERE address = ANY(${[...addresses]}::text[])),
+        t AS (${totalsSql(sql`SELECT id AS member, id AS grp FROM a`)})
+        SELECT a.*, coalesce(t.received, 0)::int8 AS received, coalesce(t.sent, 0)::int8 AS sent,
+               coalesce(t.n, 0)::int8 AS n,
+               b.height AS b_height, b.hash AS b_hash, b.prev_hash AS b_prev_hash, b.time AS b_time,
+               b.version AS b_version, b.bits AS b_bits, b.nonce AS b_nonce, b.size AS b_size,
+               b.weight AS b_weight, b.pool_id AS b_pool_id, b.pool_match AS b_pool_match,
+               b.coinbase_tag AS b_coinbase_tag, b.subsidy AS b_subsidy, b.fees AS b_fees,
+               b.tx_count AS b_tx_count
+        FROM a LEFT JOIN t ON t.grp = a.id
+        LEFT JOIN blocks b ON b.height = a.first_height`.execute(db);
+      const rows = result.rows.map((row) => {
+        const address: Address = {
+          id: row.id,
+          address: row.address,
+          script_type: row.script_type,
+          first_height: row.first_height,
+          cluster_id: row.cluster_id,
+        };
+        loaders.addressTotals.prime(row.id, {
+          received: row.received,
+          sent: row.sent,
+          txCount: Number(row.n),
+        });
+        loaders.addressByString.prime(row.address, address);
+        if (row.b_height !== null) {
+          loaders.blockByHeight.prime(row.b_height, {
+            height: row.b_height,
+            hash: row.b_hash,
+            prev_hash: row.b_prev_hash,
+            time: row.b_time,
+            version: row.b_version,
+            bits: row.b_bits,
+            nonce: row.b_nonce,
+            size: row.b_size,
+            weight: row.b_weight,
+            pool_id: row.b_pool_id,
+            pool_match: row.b_pool_match,
+            coinbase_tag: row.b_coinbase_tag,
+            subsidy: row.b_subsidy,
+            fees: row.b_fees,
+            tx_count: row.b_tx_count,
+          });
+        }
+        return address;
+      });
+      return byKey(addresses, rows, (row) => row.address);
+    }),
     tagsByAddress: new DataLoader(async (addresses) => {
       // The tags table holds the pools dataset's payout addresses too (category miner).
       const rows = await tagsOfAddresses(db, addresses);
@@ -384,7 +448,7 @@ export function createLoaders(db: Db): Loaders {
         SELECT * FROM (
           SELECT a.*, coalesce(a.cluster_id, a.id) AS grp,
                  row_number() OVER (PARTITION BY coalesce(a.cluster_id, a.id) ORDER BY a.id) AS rn
-          FROM addresses a WHERE coalesce(a.cluster_id, a.id) IN (${sql.join(ids)}) AND ${afterClause}
+          FROM addresses a WHERE ${inClusters('a', ids)} AND ${afterClause}
         ) ranked WHERE rn <= ${first + 1} ORDER BY grp, id`.execute(db);
       return result.rows.map(({ grp, rn: _rn, ...row }) => ({ parent: grp, row }));
     }),
@@ -400,7 +464,7 @@ export function createLoaders(db: Db): Loaders {
       const rows = await sql<PoolModel & { grp: bigint }>`
         SELECT DISTINCT coalesce(a.cluster_id, a.id) AS grp, p.*
         FROM addresses a JOIN payouts po ON po.address_id = a.id JOIN pools p ON p.id = po.pool_id
-        WHERE coalesce(a.cluster_id, a.id) IN (${sql.join([...ids])}) ORDER BY p.name`.execute(db);
+        WHERE ${inClusters('a', ids)} ORDER BY p.name`.execute(db);
       return groupBy(ids, rows.rows, (row) => row.grp).map((list) =>
         list.map(({ grp: _grp, ...pool }) => pool),
       );
@@ -408,4 +472,5 @@ export function createLoaders(db: Db): Loaders {
     addressPayoutPage: payoutPage<bigint>('address_id'),
     poolPayoutPage: payoutPage<number>('pool_id'),
   };
+  return loaders;
 }

@@ -1,20 +1,25 @@
-import { getChainState } from '@minetrace/shared/db';
+import { addressLookupForm, MAX_ADDRESS_LENGTH } from '@minetrace/shared/chain';
+import { getChainState, inClusters } from '@minetrace/shared/db';
 import { sql } from 'kysely';
 import { listApiKeys } from '../auth/api-key.repository.js';
 import type { ApiContext } from './api-context.js';
 import { payoutCursor } from './entity.resolvers.js';
 import { badInput, notFound } from './errors.js';
-import { addressLookupForm, parseAddress, parseHash, parseId } from './input-validation.js';
+import { parseAddress, parseHash, parseId } from './input-validation.js';
 import { jobQueryResolvers } from './jobs.resolvers.js';
 import type { PayoutModel, PoolModel } from './models.js';
 import { encodeCursor, parsePage, toConnection } from './pagination.js';
 import type { Bucket, QueryResolvers } from './resolvers.generated.js';
 import { toUnix } from './scalars.js';
 import { screenQueryResolvers } from './screen.resolvers.js';
+import { selectsAny } from './selection.js';
 import { traceQueryResolvers } from './trace.resolvers.js';
 
 /** Most addresses one `miningIncome` may sum over. */
 export const MAX_INCOME_ADDRESSES = 1000;
+
+/** Address fields `addressSummary` loads with the address itself. */
+const SUMMARY_FIELDS = new Set(['received', 'sent', 'balance', 'txCount', 'firstSeen']);
 
 const BUCKET_UNIT: Record<Bucket, string> = { DAY: 'day', WEEK: 'week', MONTH: 'month' };
 
@@ -24,14 +29,13 @@ async function poolBySlug(ctx: ApiContext, slug: string): Promise<PoolModel> {
   return pool;
 }
 
-/** Longest address string (bech32's limit); longer strings are refused without a lookup. */
-const MAX_ADDRESS_LENGTH = 90;
-
 async function addressId(ctx: ApiContext, value: string): Promise<bigint | null> {
   // Indexed addresses are valid by construction, so the checksum check (most of the time of a
   // thousand-address income query) runs only for strings not found; those get the reason.
-  if (value.length <= MAX_ADDRESS_LENGTH) {
-    const found = await ctx.loaders.addressByString.load(addressLookupForm(value));
+  // Strings longer than any address are refused without a lookup.
+  const form = addressLookupForm(value);
+  if (form.length <= MAX_ADDRESS_LENGTH) {
+    const found = await ctx.loaders.addressByString.load(form);
     if (found !== null) return found.id;
   }
   parseAddress(value, await ctx.network());
@@ -97,9 +101,12 @@ export const queryResolvers: QueryResolvers = {
     return tx;
   },
 
-  address: async (_root, args, ctx) => {
+  address: async (_root, args, ctx, info) => {
     const address = parseAddress(args.address, await ctx.network());
-    const row = await ctx.loaders.addressByString.load(address);
+    const loader = selectsAny(info, SUMMARY_FIELDS)
+      ? ctx.loaders.addressSummary
+      : ctx.loaders.addressByString;
+    const row = await loader.load(address);
     if (row === null) throw notFound(`address ${address} has no indexed output`);
     return row;
   },
@@ -158,7 +165,7 @@ export const queryResolvers: QueryResolvers = {
           selectFrom('addresses as a')
             .select('a.id')
             .whereRef('a.id', '=', 'p.address_id')
-            .where(sql<boolean>`coalesce(a.cluster_id, a.id) = ${clusterId}`),
+            .where(inClusters('a', [clusterId])),
         ),
       );
     }
@@ -175,39 +182,70 @@ export const queryResolvers: QueryResolvers = {
     const hasCluster = args.cluster !== null && args.cluster !== undefined;
     if (hasAddresses === hasCluster) throw badInput('give exactly one of addresses and cluster');
     const range = timeRange(args.fromTime, args.toTime);
-    let recipients: ReturnType<typeof sql<boolean>>;
+    const unit = BUCKET_UNIT[args.bucket];
+    const window = sql<boolean>`${range.from === null ? sql`TRUE` : sql`b.time >= ${range.from}`}
+      AND ${range.to === null ? sql`TRUE` : sql`b.time < ${range.to}`}`;
+    // extract(epoch) of a timestamp without time zone counts from 1970-01-01 in that same zone:
+    // the bucket start in UTC, whatever the server's time zone.
+    const bucket = sql`extract(epoch FROM date_trunc(${unit}, to_timestamp(b.time) AT TIME ZONE 'UTC'))::int8`;
+    let result: {
+      rows: Array<{
+        bucket: bigint | null;
+        pool_id: number | null;
+        value: bigint | null;
+        n: bigint | null;
+        missing: string | null;
+      }>;
+    };
     if (hasAddresses) {
       const list = args.addresses!;
       if (list.length === 0 || list.length > MAX_INCOME_ADDRESSES) {
         throw badInput(`addresses must hold 1 to ${MAX_INCOME_ADDRESSES} addresses, got ${list.length}`);
       }
-      const ids = (await Promise.all(list.map((value) => addressId(ctx, value)))).filter((id) => id !== null);
-      if (ids.length === 0) return { rows: [], totalValue: 0n, totalPayoutCount: 0 };
-      recipients = sql<boolean>`p.address_id = ANY(${ids.map(String)}::int8[])`;
+      // Longer than any address: refused with the reason before reaching the database.
+      for (const value of list)
+        if (value.length > MAX_ADDRESS_LENGTH) parseAddress(value, await ctx.network());
+      const wanted = [...new Set(list.map(addressLookupForm))];
+      // One statement, one round trip: the addresses resolve inside it, and the strings not found come
+      // back beside the income rows. Indexed addresses are valid by construction, so only those are
+      // checked (a checksum each), for the reason of a malformed one.
+      result = await sql<{
+        bucket: bigint | null;
+        pool_id: number | null;
+        value: bigint | null;
+        n: bigint | null;
+        missing: string | null;
+      }>`
+        WITH ids AS (SELECT id, address FROM addresses WHERE address = ANY(${wanted}::text[]))
+        SELECT ${bucket} AS bucket, p.pool_id, sum(p.value)::int8 AS value, count(*)::int8 AS n, NULL::text AS missing
+        FROM payouts p JOIN blocks b ON b.height = p.height
+        WHERE p.address_id IN (SELECT id FROM ids) AND ${window}
+        GROUP BY 1, 2
+        UNION ALL
+        SELECT NULL, NULL, NULL, NULL, w.address FROM unnest(${wanted}::text[]) AS w(address)
+        WHERE NOT EXISTS (SELECT 1 FROM ids WHERE ids.address = w.address)
+        ORDER BY 1, 2`.execute(ctx.db);
+      const network = await ctx.network();
+      for (const row of result.rows) if (row.missing !== null) parseAddress(row.missing, network);
     } else {
       const clusterId = parseId(args.cluster!, 'cluster id');
       if ((await ctx.loaders.clusterById.load(clusterId)) === null)
         throw badInput(`unknown cluster ${args.cluster}`);
-      recipients = sql<boolean>`p.address_id IN (
-        SELECT id FROM addresses WHERE coalesce(cluster_id, id) = ${clusterId})`;
+      result = await sql<{ bucket: bigint; pool_id: number; value: bigint; n: bigint; missing: null }>`
+        SELECT ${bucket} AS bucket, p.pool_id, sum(p.value)::int8 AS value, count(*)::int8 AS n, NULL AS missing
+        FROM payouts p JOIN blocks b ON b.height = p.height
+        WHERE p.address_id IN (SELECT a.id FROM addresses a WHERE ${inClusters('a', [clusterId])})
+          AND ${window}
+        GROUP BY 1, 2 ORDER BY 1, 2`.execute(ctx.db);
     }
-    const unit = BUCKET_UNIT[args.bucket];
-    // extract(epoch) of a timestamp without time zone counts from 1970-01-01 in that same zone:
-    // the bucket start in UTC, whatever the server's time zone.
-    const result = await sql<{ bucket: bigint; pool_id: number; value: bigint; n: bigint }>`
-      SELECT extract(epoch FROM date_trunc(${unit}, to_timestamp(b.time) AT TIME ZONE 'UTC'))::int8 AS bucket,
-             p.pool_id, sum(p.value)::int8 AS value, count(*)::int8 AS n
-      FROM payouts p JOIN blocks b ON b.height = p.height
-      WHERE ${recipients}
-        AND ${range.from === null ? sql`TRUE` : sql`b.time >= ${range.from}`}
-        AND ${range.to === null ? sql`TRUE` : sql`b.time < ${range.to}`}
-      GROUP BY 1, 2 ORDER BY 1, 2`.execute(ctx.db);
-    const rows = result.rows.map((row) => ({
-      bucketStart: new Date(Number(row.bucket) * 1000),
-      poolId: row.pool_id,
-      value: row.value,
-      payoutCount: Number(row.n),
-    }));
+    const rows = result.rows
+      .filter((row) => row.missing === null)
+      .map((row) => ({
+        bucketStart: new Date(Number(row.bucket) * 1000),
+        poolId: row.pool_id!,
+        value: row.value!,
+        payoutCount: Number(row.n),
+      }));
     return {
       rows,
       totalValue: rows.reduce((sum, row) => sum + row.value, 0n),
