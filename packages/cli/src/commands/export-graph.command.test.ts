@@ -1,6 +1,6 @@
 import { NonRetryableError } from '@minetrace/shared';
 import { describe, expect, it } from 'vitest';
-import { type ExportGraphArguments, planExportGraph, remoteApi } from './export-graph.command.js';
+import { type ExportGraphArguments, planExportGraph } from './export-graph.command.js';
 
 const base: ExportGraphArguments = {
   from: ['bcrt1qsource'],
@@ -59,17 +59,5 @@ describe('export-graph arguments', () => {
     [{ stopAt: [''] }, '--stop-at needs a tag category'],
   ] as Array<[Partial<ExportGraphArguments>, string]>)('refuses %o', (change, message) => {
     expect(() => planExportGraph({ ...base, ...change })).toThrow(new NonRetryableError(message));
-  });
-
-  it('reads the server to trace on from MINETRACE_API_URL, with an optional key', () => {
-    expect(remoteApi({})).toBeNull();
-    expect(remoteApi({ MINETRACE_API_URL: '  ' })).toBeNull();
-    const api = remoteApi({ MINETRACE_API_URL: 'http://127.0.0.1:4000/', MINETRACE_API_KEY: 'mtk_x' });
-    expect(api?.url.href).toBe('http://127.0.0.1:4000/');
-    expect(api?.key).toBe('mtk_x');
-    expect(() => remoteApi({ MINETRACE_API_URL: 'not a url' })).toThrow(
-      "MINETRACE_API_URL is not a URL: 'not a url'",
-    );
-    expect(() => remoteApi({ MINETRACE_API_URL: 'ftp://host' })).toThrow('must be http or https');
   });
 });

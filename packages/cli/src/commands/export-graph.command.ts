@@ -16,6 +16,7 @@ import { NonRetryableError } from '@minetrace/shared';
 import { type Config, loadConfig } from '@minetrace/shared/config';
 import { assertSchemaCurrent, migrateToLatest, openDb } from '@minetrace/shared/db';
 import type { Command } from 'commander';
+import { apiClientFromEnv } from '../api-client.js';
 import { traceOverHttp } from './trace-over-http.js';
 
 const POLICIES: readonly TracePolicy[] = ['poison', 'haircut', 'fifo', 'lifo', 'tiho'];
@@ -81,11 +82,11 @@ export function registerExportGraph(program: Command): void {
     .action(async (args: ExportGraphArguments) => {
       const plan = planExportGraph(args);
       if (plan.out !== null) await checkOutPath(plan);
-      const api = remoteApi(process.env);
+      const client = apiClientFromEnv();
       const graph =
-        api === null
+        client === null
           ? await traceLocally(loadConfig(process.env), plan.request)
-          : await traceOverHttp(api, plan.request);
+          : await traceOverHttp(client, plan.request);
       const files = exportFlowGraph(graph, plan.format, plan.options);
       await writeFiles(files, plan.out);
       if (plan.out !== null) {
@@ -159,27 +160,6 @@ function satoshis(flag: string, value: string): bigint {
   if (!/^\d{1,19}$/.test(value))
     throw new NonRetryableError(`${flag} must be a whole number of satoshis, got '${value}'`);
   return BigInt(value);
-}
-
-/**
- * Where a server runs the trace instead of this process: `MINETRACE_API_URL` (its base URL, the
- * GraphQL endpoint is `/graphql`) and `MINETRACE_API_KEY` (a bearer key, when the server wants one).
- * These describe a client, not a service, so they are read here rather than in the service config.
- */
-export function remoteApi(env: NodeJS.ProcessEnv): { url: URL; key: string | null } | null {
-  const raw = env.MINETRACE_API_URL?.trim();
-  if (raw === undefined || raw === '') return null;
-  let url: URL;
-  try {
-    url = new URL(raw);
-  } catch (err) {
-    throw new NonRetryableError(`MINETRACE_API_URL is not a URL: '${raw}'`, { cause: err });
-  }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
-    throw new NonRetryableError(`MINETRACE_API_URL must be http or https, got '${raw}'`);
-  }
-  const key = env.MINETRACE_API_KEY?.trim();
-  return { url, key: key === undefined || key === '' ? null : key };
 }
 
 /** Runs the trace in this process on the configured database, as `minetrace api` would read it. */

@@ -4,8 +4,8 @@ import type { Config } from '@minetrace/shared/config';
 import type { JobRow } from '@minetrace/shared/db';
 import { createLogger } from '@minetrace/shared/log';
 import { MAX_BACKFILL_SPAN } from '@minetrace/shared/queue';
+import { openReadyDb, rpcFromConfig, say, waitForShutdown } from './cli-runtime.js';
 import { describeJob, followJobs } from './job-progress.js';
-import { openReadyDb, rpcFromConfig, say, waitForShutdown } from './serve.command.js';
 import { startJobSystem } from './worker.command.js';
 
 /** Heights per backfill job when `--chunk` is not given. */

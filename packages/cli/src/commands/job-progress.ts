@@ -6,8 +6,21 @@ import cliProgress from 'cli-progress';
 /** How often the jobs' rows are read while following them. */
 const POLL_MS = 500;
 
+/** What following a job reads of it: its row, or the same fields as a server reports them. */
+export type JobSnapshot = Pick<
+  JobRow,
+  | 'id'
+  | 'kind'
+  | 'state'
+  | 'progress_percent'
+  | 'progress_done'
+  | 'progress_total'
+  | 'progress_message'
+  | 'error'
+>;
+
 /** One line about a job, for logs and non-TTY output. */
-export function describeJob(job: JobRow): string {
+export function describeJob(job: JobSnapshot): string {
   const counts =
     job.progress_done !== null && job.progress_total !== null
       ? ` ${job.progress_done}/${job.progress_total}`
@@ -16,16 +29,27 @@ export function describeJob(job: JobRow): string {
   return `job ${job.id} ${job.kind} ${job.state} ${job.progress_percent.toFixed(0)}%${counts}${error}`;
 }
 
+export interface FollowOptions {
+  signal?: AbortSignal;
+  out?: NodeJS.WriteStream;
+  label?: string;
+}
+
 /**
  * Follows jobs until every one is finished (or `signal` aborts), reading their rows in Postgres: a
  * progress bar over their summed progress on a TTY, a line per finished job otherwise. Returns the
  * last rows read.
  */
-export async function followJobs(
-  db: Db,
+export function followJobs(db: Db, ids: readonly bigint[], options: FollowOptions = {}): Promise<JobRow[]> {
+  return followJobsWith((id) => getJob(db, id), ids, options);
+}
+
+/** `followJobs` reading each job with `read` (a row in Postgres, or a server's `job(id)`); undefined: no such job. */
+export async function followJobsWith<T extends JobSnapshot>(
+  read: (id: bigint) => Promise<T | undefined>,
   ids: readonly bigint[],
-  options: { signal?: AbortSignal; out?: NodeJS.WriteStream; label?: string } = {},
-): Promise<JobRow[]> {
+  options: FollowOptions = {},
+): Promise<T[]> {
   const out = options.out ?? process.stderr;
   const tty = out.isTTY === true;
   const bar = tty
@@ -40,12 +64,12 @@ export async function followJobs(
     : undefined;
   bar?.start(100, 0, { finished: 0, jobs: ids.length, detail: 'queued' });
   const reported = new Set<bigint>();
-  let rows: JobRow[] = [];
+  let rows: T[] = [];
   try {
     for (;;) {
       rows = [];
       for (const id of ids) {
-        const row = await getJob(db, id);
+        const row = await read(id);
         if (row !== undefined) rows.push(row);
       }
       const finished = rows.filter((row) => FINISHED_JOB_STATES.includes(row.state));
@@ -73,7 +97,9 @@ export async function followJobs(
           out.write(`minetrace: ${describeJob(row)}\n`);
         }
       }
-      if (finished.length === ids.length || options.signal?.aborted) return rows;
+      // A job that does not exist (or that the key may not see) would never finish: it is not waited
+      // for, and the caller, given fewer rows than ids, says so.
+      if (finished.length === rows.length || options.signal?.aborted) return rows;
       await new Promise((resolve) => setTimeout(resolve, POLL_MS));
     }
   } finally {

@@ -1,8 +1,10 @@
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { findApiKey } from '@minetrace/api';
+import { createApiKey, createApiServer, findApiKey } from '@minetrace/api';
 import { createTestDatabase, type TestDatabase } from '@minetrace/shared/db/testing';
+import { createLogger } from '@minetrace/shared/log';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runHere } from '../cli.testing.js';
 
 const BIN = fileURLToPath(new URL('../../bin/minetrace.js', import.meta.url));
 
@@ -30,7 +32,7 @@ describe('minetrace keys', () => {
   let env: Record<string, string>;
   beforeAll(async () => {
     test = await createTestDatabase('postgres');
-    env = { DATABASE_URL: test.url!, LOG_LEVEL: 'silent' };
+    env = { DATABASE_URL: test.url!, LOG_LEVEL: 'silent', MINETRACE_API_URL: '' };
   });
   afterAll(async () => {
     await test?.close();
@@ -58,5 +60,69 @@ describe('minetrace keys', () => {
     const result = await run(['keys', 'create', '--role', 'root', '--name', 'x'], env);
     expect(result.code).toBe(1);
     expect(result.stderr).toMatch(/investigator, screener, admin/);
+  });
+
+  it('creates, lists and revokes keys on the server named by MINETRACE_API_URL, as here', async () => {
+    const server = createApiServer({
+      db: test.db,
+      config: { API_HOST: '127.0.0.1', API_PORT: 0 },
+      logger: createLogger({ level: 'silent' }),
+    });
+    try {
+      const admin = await createApiKey(test.db, { name: 'key desk', role: 'admin' });
+      const remote = {
+        LOG_LEVEL: 'silent',
+        MINETRACE_API_URL: await server.listen(),
+        MINETRACE_API_KEY: admin.secret,
+        // Nothing may be written here: a command that used its own database would fail on this.
+        DATABASE_URL: 'postgres://nobody@127.0.0.1:1/nothing',
+      };
+      const created = await runHere(
+        ['keys', 'create', '--role', 'investigator', '--name', ' analyst 7 '],
+        remote,
+      );
+      expect(created.code).toBe(0);
+      const secret = created.stdout.trim();
+      expect(created.stdout).toBe(`${secret}\n`);
+      expect(secret).toMatch(/^mtk_[A-Za-z0-9_-]{43}$/);
+      const key = await findApiKey(test.db, secret);
+      expect(key).toMatchObject({ name: 'analyst 7', role: 'investigator' });
+      expect(created.stderr).toBe(
+        `minetrace: created key ${key!.id} 'analyst 7' (investigator); it is shown only now, store it safely:\n`,
+      );
+
+      const listed = await runHere(['keys', 'list'], remote);
+      expect(listed).toEqual(await runHere(['keys', 'list'], env));
+      expect(listed.stdout).toContain(`${key!.id}\t${secret.slice(0, 10)}…\tinvestigator\tanalyst 7\t`);
+
+      // The new key may not make keys: that takes the admin role.
+      const forbidden = await runHere(['keys', 'create', '--role', 'admin', '--name', 'x'], {
+        ...remote,
+        MINETRACE_API_KEY: secret,
+      });
+      expect(forbidden.code).toBe(1);
+      expect(forbidden.stderr).toMatch(
+        /refused the new key: createApiKey needs the admin role \(MINETRACE_API_KEY/,
+      );
+
+      const revoked = await runHere(['keys', 'revoke', String(key!.id)], remote);
+      expect(revoked).toEqual({ code: 0, stdout: `minetrace: revoked key ${key!.id}\n`, stderr: '' });
+      expect(await findApiKey(test.db, secret)).toBeUndefined();
+      const again = await runHere(['keys', 'revoke', String(key!.id)], remote);
+      expect(again.stderr).toBe(`minetrace: no active key ${key!.id}\n`);
+
+      const unknown = await runHere(['keys', 'create', '--role', 'screener', '--name', 'y'], {
+        ...remote,
+        MINETRACE_API_KEY: secret,
+      });
+      expect(unknown.code).toBe(1);
+      expect(unknown.stdout).toBe('');
+      expect(unknown.stderr).toBe(
+        `minetrace: ${remote.MINETRACE_API_URL} refused the new key: unknown or revoked API key ` +
+          '(check MINETRACE_API_KEY: the server does not know it, or it was revoked)\n',
+      );
+    } finally {
+      await server.close();
+    }
   });
 });

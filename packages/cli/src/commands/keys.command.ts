@@ -1,12 +1,15 @@
 import { API_ROLES, createApiKey, listApiKeys, revokeApiKey } from '@minetrace/api';
 import { NonRetryableError } from '@minetrace/shared';
-import { type Config, loadConfig } from '@minetrace/shared/config';
-import { type ApiRole, assertSchemaCurrent, type Db, migrateToLatest, openDb } from '@minetrace/shared/db';
+import { loadConfig } from '@minetrace/shared/config';
+import type { ApiRole } from '@minetrace/shared/db';
 import type { Command } from 'commander';
+import { apiClientFromEnv } from '../api-client.js';
+import { withReadyDb } from './cli-runtime.js';
 
 /**
  * `minetrace keys create|list|revoke`: API keys in the configured database. The secret is printed
- * once, at creation; only its SHA-256 is stored.
+ * once, at creation; only its SHA-256 is stored. With `MINETRACE_API_URL` set they run on that
+ * server (`createApiKey`, `apiKeys`, `revokeApiKey`; an admin key in `MINETRACE_API_KEY`).
  */
 export function registerKeys(program: Command): void {
   const keys = program.command('keys').description('manage API keys (Authorization: Bearer <key>)');
@@ -15,55 +18,91 @@ export function registerKeys(program: Command): void {
     .description('create an API key and print it (once)')
     .requiredOption('--role <role>', `one of ${API_ROLES.join(', ')}`)
     .requiredOption('--name <name>', 'who or what the key is for')
-    .action((options: { role: string; name: string }) =>
-      withDb(loadConfig(), async (db) => {
-        if (!API_ROLES.includes(options.role as ApiRole)) {
-          throw new NonRetryableError(`--role must be one of ${API_ROLES.join(', ')}, got '${options.role}'`);
-        }
-        const name = options.name.trim();
-        if (name.length === 0 || name.length > 200)
-          throw new NonRetryableError('--name must be 1 to 200 characters');
-        const { secret, key } = await createApiKey(db, { name, role: options.role as ApiRole });
-        process.stderr.write(
-          `minetrace: created key ${key.id} '${key.name}' (${key.role}); it is shown only now, store it safely:\n`,
-        );
-        process.stdout.write(`${secret}\n`);
-      }),
-    );
+    .action(async (options: { role: string; name: string }) => {
+      if (!API_ROLES.includes(options.role as ApiRole)) {
+        throw new NonRetryableError(`--role must be one of ${API_ROLES.join(', ')}, got '${options.role}'`);
+      }
+      const role = options.role as ApiRole;
+      const name = options.name.trim();
+      if (name.length === 0 || name.length > 200)
+        throw new NonRetryableError('--name must be 1 to 200 characters');
+      const client = apiClientFromEnv();
+      const { secret, key } =
+        client === null
+          ? await withReadyDb(loadConfig(), (db) => createApiKey(db, { name, role }))
+          : await client
+              .graphql<{ createApiKey: { secret: string; key: RemoteKey } }>(
+                'the new key',
+                CREATE_KEY_MUTATION,
+                { name, role: role.toUpperCase() },
+              )
+              .then(({ createApiKey }) => ({ secret: createApiKey.secret, key: keyOf(createApiKey.key) }));
+      process.stderr.write(
+        `minetrace: created key ${key.id} '${key.name}' (${key.role}); it is shown only now, store it safely:\n`,
+      );
+      process.stdout.write(`${secret}\n`);
+    });
   keys
     .command('list')
     .description('list API keys (never their secrets)')
-    .action(() =>
-      withDb(loadConfig(), async (db) => {
-        for (const key of await listApiKeys(db)) {
-          const state = key.revokedAt === null ? 'active' : `revoked ${key.revokedAt.toISOString()}`;
-          process.stdout.write(
-            `${key.id}\t${key.prefix}…\t${key.role}\t${key.name}\t${key.createdAt.toISOString()}\t${state}\n`,
-          );
-        }
-      }),
-    );
+    .action(async () => {
+      const client = apiClientFromEnv();
+      const listed =
+        client === null
+          ? await withReadyDb(loadConfig(), (db) => listApiKeys(db))
+          : (await client.graphql<{ apiKeys: RemoteKey[] }>('the key list', LIST_KEYS_QUERY)).apiKeys.map(
+              keyOf,
+            );
+      for (const key of listed) {
+        const state = key.revokedAt === null ? 'active' : `revoked ${key.revokedAt.toISOString()}`;
+        process.stdout.write(
+          `${key.id}\t${key.prefix}…\t${key.role}\t${key.name}\t${key.createdAt.toISOString()}\t${state}\n`,
+        );
+      }
+    });
   keys
     .command('revoke')
     .description('revoke an API key by id')
     .argument('<id>', 'the key id `keys list` prints')
-    .action((id: string) =>
-      withDb(loadConfig(), async (db) => {
-        if (!/^\d{1,18}$/.test(id)) throw new NonRetryableError(`key id must be a number, got '${id}'`);
-        if (!(await revokeApiKey(db, BigInt(id)))) throw new NonRetryableError(`no active key ${id}`);
-        process.stdout.write(`minetrace: revoked key ${id}\n`);
-      }),
-    );
+    .action(async (id: string) => {
+      if (!/^\d{1,18}$/.test(id)) throw new NonRetryableError(`key id must be a number, got '${id}'`);
+      const client = apiClientFromEnv();
+      const revoked =
+        client === null
+          ? await withReadyDb(loadConfig(), (db) => revokeApiKey(db, BigInt(id)))
+          : (await client.graphql<{ revokeApiKey: boolean }>('the revocation', REVOKE_KEY_MUTATION, { id }))
+              .revokeApiKey;
+      if (!revoked) throw new NonRetryableError(`no active key ${id}`);
+      process.stdout.write(`minetrace: revoked key ${id}\n`);
+    });
 }
 
-/** Opens the configured database as `minetrace api` would (the embedded one is migrated here). */
-async function withDb(config: Config, use: (db: Db) => Promise<void>): Promise<void> {
-  const db = openDb(config);
-  try {
-    if (config.DATABASE_URL === undefined) await migrateToLatest(db);
-    else await assertSchemaCurrent(db);
-    await use(db);
-  } finally {
-    await db.destroy();
+const KEY_FIELDS = 'id name role prefix createdAt revokedAt';
+const CREATE_KEY_MUTATION = /* GraphQL */ `
+  mutation CreateApiKey($name: String!, $role: Role!) {
+    createApiKey(name: $name, role: $role) { secret key { ${KEY_FIELDS} } }
   }
+`;
+const LIST_KEYS_QUERY = /* GraphQL */ `query ApiKeys { apiKeys { ${KEY_FIELDS} } }`;
+const REVOKE_KEY_MUTATION = /* GraphQL */ `mutation RevokeApiKey($id: ID!) { revokeApiKey(id: $id) }`;
+
+/** A key as the GraphQL `ApiKey` shows it: role upper-case, times ISO-8601. */
+interface RemoteKey {
+  id: string;
+  name: string;
+  role: string;
+  prefix: string;
+  createdAt: string;
+  revokedAt: string | null;
+}
+
+function keyOf(key: RemoteKey) {
+  return {
+    id: key.id,
+    name: key.name,
+    role: key.role.toLowerCase() as ApiRole,
+    prefix: key.prefix,
+    createdAt: new Date(key.createdAt),
+    revokedAt: key.revokedAt === null ? null : new Date(key.revokedAt),
+  };
 }

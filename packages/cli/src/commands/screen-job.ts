@@ -5,8 +5,8 @@ import type { Config } from '@minetrace/shared/config';
 import type { Db } from '@minetrace/shared/db';
 import { createLogger } from '@minetrace/shared/log';
 import { MAX_SCREEN_BATCH_ADDRESSES } from '@minetrace/shared/queue';
+import { say, waitForShutdown } from './cli-runtime.js';
 import { describeJob, followJobs } from './job-progress.js';
-import { say, waitForShutdown } from './serve.command.js';
 import { startJobSystem } from './worker.command.js';
 
 /**

@@ -1,48 +1,29 @@
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, realpath, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { type ApiServer, createApiKey, createApiServer, type JobSystem } from '@minetrace/api';
 import { createDevnetChain, type GroundTruth, runScenario } from '@minetrace/devnet';
 import { applyBlock, syncPools } from '@minetrace/indexer';
 import { decodeBlock } from '@minetrace/shared/chain';
+import { loadConfig } from '@minetrace/shared/config';
 import { createTestDatabase, type TestDatabase } from '@minetrace/shared/db/testing';
+import { createLogger } from '@minetrace/shared/log';
 import { loadPools } from '@minetrace/shared/pools';
 import { storeTags } from '@minetrace/shared/tags';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { main } from '../main.js';
-
-/** The command in this process, with its stdout, stderr and exit code. */
-async function runHere(
-  args: string[],
-  env: Record<string, string>,
-): Promise<{ code: number; stdout: string; stderr: string }> {
-  for (const [name, value] of Object.entries(env)) vi.stubEnv(name, value);
-  let stdout = '';
-  let stderr = '';
-  const stdoutSpy = vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
-    stdout += String(chunk);
-    return true;
-  });
-  const stderrSpy = vi.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => {
-    stderr += String(chunk);
-    return true;
-  });
-  const before = process.exitCode;
-  try {
-    await main(['node', 'minetrace', ...args]);
-    return { code: Number(process.exitCode ?? 0), stdout, stderr };
-  } finally {
-    process.exitCode = before;
-    stdoutSpy.mockRestore();
-    stderrSpy.mockRestore();
-    vi.unstubAllEnvs();
-  }
-}
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runHere } from '../cli.testing.js';
+import { startJobSystem } from './worker.command.js';
 
 describe('minetrace screen on the indexed demo chain', () => {
   let test: TestDatabase;
   let truth: GroundTruth;
   let env: Record<string, string>;
   let dir: string;
+  /** A server on the same database, and what `minetrace screen` needs to use it instead. */
+  let jobs: JobSystem;
+  let server: ApiServer;
+  let remoteEnv: Record<string, string>;
+  let adminKey: string;
 
   beforeAll(async () => {
     test = await createTestDatabase('postgres');
@@ -55,11 +36,44 @@ describe('minetrace screen on the indexed demo chain', () => {
       await applyBlock(test.db, rows, pools, { height });
     }
     await storeTags(test.db, truth.tags, null);
-    env = { DATABASE_URL: test.url!, LOG_LEVEL: 'silent', SCREEN_MAX_HOPS: '3' };
     dir = await mkdtemp(path.join(tmpdir(), 'minetrace-screen-'));
+    env = {
+      DATABASE_URL: test.url!,
+      LOG_LEVEL: 'silent',
+      SCREEN_MAX_HOPS: '3',
+      MINETRACE_DATA_DIR: path.join(dir, 'here'),
+      MINETRACE_API_URL: '',
+      REDIS_URL: '',
+    };
+    const serverDir = path.join(dir, 'server');
+    const logger = createLogger({ level: 'silent' });
+    jobs = await startJobSystem({
+      db: test.db,
+      config: loadConfig({ ...env, MINETRACE_DATA_DIR: serverDir }),
+      logger,
+      worker: true,
+      rpc: undefined,
+    });
+    server = createApiServer({
+      db: test.db,
+      config: { API_HOST: '127.0.0.1', API_PORT: 0, SCREEN_MAX_HOPS: 3 },
+      logger,
+      jobs: { service: jobs.service, dataDir: serverDir },
+    });
+    const { secret } = await createApiKey(test.db, { name: 'screening desk', role: 'screener' });
+    adminKey = (await createApiKey(test.db, { name: 'operations', role: 'admin' })).secret;
+    remoteEnv = {
+      ...env,
+      MINETRACE_API_URL: await server.listen(),
+      MINETRACE_API_KEY: secret,
+      // Nothing may be read here: a command that used its own database would fail on this.
+      DATABASE_URL: 'postgres://nobody@127.0.0.1:1/nothing',
+    };
   }, 300_000);
 
   afterAll(async () => {
+    await server?.close();
+    await jobs?.close();
     if (dir !== undefined) await rm(dir, { recursive: true, force: true });
     await test?.close();
   });
@@ -110,5 +124,114 @@ describe('minetrace screen on the indexed demo chain', () => {
     expect(result.code).toBe(1);
     expect(result.stdout).toBe('');
     expect(result.stderr).toMatch(/1 invalid address\(es\), nothing screened: "bcrt1notanaddress"/);
+  });
+
+  it('screens on the server named by MINETRACE_API_URL: the same table, JSON and exit code as here', async () => {
+    const miner = truth.payouts.find((p) => p.entity.startsWith('miner-'))!.recipient;
+    const args = [
+      'screen',
+      truth.suspectFlow!.sanctionedAddress,
+      truth.suspectFlow!.exposure[0]!.address,
+      miner,
+    ];
+    for (const output of [[], ['--json']]) {
+      const here = await runHere([...args, ...output], env);
+      const there = await runHere([...args, ...output], remoteEnv);
+      expect(there.stderr).toBe('');
+      expect(there).toEqual(here);
+      expect(there.code).toBe(1);
+    }
+    const invalid = ['screen', miner, 'bcrt1notanaddress'];
+    expect(await runHere(invalid, remoteEnv)).toEqual(await runHere(invalid, env));
+  });
+
+  it('--job on the server: uploads the batch, follows it, downloads the same result file and prints the same summary', async () => {
+    const exposure = truth.suspectFlow!.exposure[0]!.address;
+    const miner = truth.payouts.find((p) => p.entity.startsWith('miner-'))!.recipient;
+    const file = path.join(dir, 'batch.txt');
+    await writeFile(
+      file,
+      `# to check\n${truth.suspectFlow!.sanctionedAddress}\n${exposure}\n\n${miner}  # a miner\n`,
+    );
+    const here = await runHere(['screen', '--job', '--file', file], env);
+    expect(here.code).toBe(0);
+    const localFile = /^minetrace: results: (.+)$/m.exec(here.stdout)![1]!;
+
+    const cwd = await realpath(await mkdtemp(path.join(dir, 'cwd-')));
+    const before = process.cwd();
+    process.chdir(cwd);
+    try {
+      const there = await runHere(['screen', '--job', '--file', file], remoteEnv);
+      expect(there.code).toBe(0);
+      const id = /^minetrace: queued screen job (\d+) for 3 address\(es\) on http:/m.exec(there.stdout)![1]!;
+      // Not a terminal: one line when the job finished, as `minetrace jobs wait` prints it.
+      expect(there.stderr).toBe(`minetrace: job ${id} screen.batch completed 100% 3/3\n`);
+      const downloaded = path.join(cwd, `job-${id}-screen-batch.jsonl`);
+      expect(there.stdout).toContain(`minetrace: results: ${downloaded}\n`);
+      expect(await readFile(downloaded, 'utf8')).toBe(await readFile(localFile, 'utf8'));
+      const summary = (run: { stdout: string }) => run.stdout.trim().split('\n').at(-1);
+      expect(summary(there)).toBe(summary(here));
+      expect(JSON.parse(summary(there)!)).toMatchObject({ screened: 3, invalid: 0 });
+
+      // A file of the job's name is never overwritten: the command says where the result is instead.
+      const last = await test.db
+        .selectFrom('jobs')
+        .select('id')
+        .orderBy('id', 'desc')
+        .executeTakeFirstOrThrow();
+      const taken = path.join(cwd, `job-${last.id + 1n}-screen-batch.jsonl`);
+      await writeFile(taken, 'mine\n');
+      const again = await runHere(['screen', '--job', '--file', file], remoteEnv);
+      expect(again.code).toBe(0);
+      expect(again.stdout).toContain(
+        `minetrace: results: ${remoteEnv.MINETRACE_API_URL}/jobs/${last.id + 1n}/result (not downloaded: ${taken} exists)\n`,
+      );
+      expect(await readFile(taken, 'utf8')).toBe('mine\n');
+    } finally {
+      process.chdir(before);
+    }
+  });
+
+  it('lists, follows and cancels jobs on the server as here', async () => {
+    const admin = { ...remoteEnv, MINETRACE_API_KEY: adminKey };
+    const list = ['jobs', 'list', '--kind', 'screen.batch', '--state', 'completed', '--limit', '150'];
+    const listed = await runHere(list, admin);
+    expect(listed.stderr).toBe('');
+    expect(listed.stdout.trim().split('\n').length).toBeGreaterThanOrEqual(2);
+    expect(listed).toEqual(await runHere(list, env));
+    const id = /^job (\d+) /.exec(listed.stdout)![1]!;
+    for (const args of [
+      ['jobs', 'wait', id],
+      ['jobs', 'cancel', id],
+    ]) {
+      const there = await runHere(args, admin);
+      expect(there).toEqual(await runHere(args, env));
+      expect(there.stdout).toBe(`minetrace: job ${id} screen.batch completed 100% 3/3\n`);
+    }
+    // The screener's key sees only the jobs it queued: not the one queued here.
+    const local = await test.db
+      .selectFrom('jobs')
+      .select('id')
+      .where('api_key_id', 'is', null)
+      .where('kind', '=', 'screen.batch')
+      .executeTakeFirstOrThrow();
+    const hidden = await runHere(['jobs', 'wait', String(local.id)], remoteEnv);
+    expect(hidden).toEqual({ code: 1, stdout: '', stderr: 'minetrace: some of these jobs do not exist\n' });
+  });
+
+  it('refuses a key the server does not know, saying so, and screens nothing', async () => {
+    const miner = truth.payouts.find((p) => p.entity.startsWith('miner-'))!.recipient;
+    for (const args of [
+      ['screen', miner],
+      ['screen', '--job', miner],
+    ]) {
+      const result = await runHere(args, { ...remoteEnv, MINETRACE_API_KEY: 'mtk_not-a-key' });
+      expect(result.code).toBe(1);
+      expect(result.stdout).toBe('');
+      expect(result.stderr).toBe(
+        `minetrace: ${remoteEnv.MINETRACE_API_URL} refused ${args.includes('--job') ? 'the screening batch' : 'the screening'}: ` +
+          'unknown or revoked API key (check MINETRACE_API_KEY: the server does not know it, or it was revoked)\n',
+      );
+    }
   });
 });

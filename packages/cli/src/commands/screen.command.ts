@@ -1,5 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import {
+  addressLines,
   loadScreenRules,
   MAX_SCREEN_ADDRESSES,
   type ScreenResult,
@@ -7,11 +8,14 @@ import {
   screenResultToJson,
 } from '@minetrace/api';
 import { NonRetryableError } from '@minetrace/shared';
+import { checkAddress, type Network } from '@minetrace/shared/chain';
 import { loadConfig } from '@minetrace/shared/config';
 import { assertSchemaCurrent, migrateToLatest, openDb } from '@minetrace/shared/db';
-import { checkAddress, indexedNetwork } from '@minetrace/shared/tags';
+import { indexedNetwork } from '@minetrace/shared/tags';
 import type { Command } from 'commander';
+import { apiClientFromEnv } from '../api-client.js';
 import { runScreenJob } from './screen-job.js';
+import { runScreenJobOverHttp, screenOverHttp } from './screen-over-http.js';
 
 interface ScreenOptions {
   file?: string;
@@ -22,12 +26,9 @@ interface ScreenOptions {
 /** Levels that make `minetrace screen` exit 1, so a script can refuse a payment on them. */
 const FAILING = new Set(['SEVERE', 'HIGH']);
 
-/** Addresses of a file: one a line; blank lines and `#` comments are skipped. */
+/** Addresses of a file: one a line; blank lines and `#` comments are skipped (as the server reads an upload). */
 export function addressesOfFile(content: string): string[] {
-  return content
-    .split(/\r?\n/)
-    .map((line) => line.replace(/#.*/, '').trim())
-    .filter((line) => line.length > 0);
+  return addressLines(content).map((line) => line.value);
 }
 
 /** The table a terminal shows: one line per address, then its reasons indented, worst first. */
@@ -45,9 +46,29 @@ export function screenTable(results: readonly ScreenResult[]): string {
 }
 
 /**
+ * The addresses in the form the indexer stores, when every one is an address of `network` (null:
+ * nothing indexed, any network's); otherwise nothing is screened and the error names the first ten.
+ */
+export function validAddresses(addresses: readonly string[], network: Network | null): string[] {
+  const checked = addresses.map((value) => ({ value, check: checkAddress(value, network) }));
+  const bad = checked.filter((c) => !c.check.ok);
+  if (bad.length > 0) {
+    const list = bad
+      .slice(0, 10)
+      .map((c) => `${JSON.stringify(c.value.slice(0, 100))} (${c.check.ok ? '' : c.check.problem})`);
+    throw new NonRetryableError(
+      `screen: ${bad.length} invalid address(es), nothing screened: ${list.join(', ')}`,
+    );
+  }
+  return checked.map((c) => (c.check.ok ? c.check.address : c.value));
+}
+
+/**
  * `minetrace screen ADDRESS… [--file F]`: screens addresses against the configured database with
  * the API's rules (`SCREEN_RULES_FILE`, `SCREEN_MAX_HOPS`), as the GraphQL `screen` query does. More
  * than 1,000 addresses are screened 1,000 at a time. Exits 1 when any address is HIGH or SEVERE.
+ * With `MINETRACE_API_URL` set the server screens, through the `screen` query (or, with `--job`, a
+ * `screen.batch` job uploaded to `/api/v1/jobs/screen-batch`), under its own rules.
  */
 export function registerScreen(program: Command): void {
   program
@@ -71,33 +92,33 @@ export function registerScreen(program: Command): void {
         addresses.push(...addressesOfFile(content));
       }
       if (addresses.length === 0) throw new NonRetryableError('screen: give addresses or --file F');
-      const config = loadConfig(process.env);
-      const settings = { rules: loadScreenRules(config.SCREEN_RULES_FILE), maxHops: config.SCREEN_MAX_HOPS };
-      const db = openDb(config);
-      const results: ScreenResult[] = [];
-      try {
-        if (config.DATABASE_URL === undefined) await migrateToLatest(db);
-        else await assertSchemaCurrent(db);
-        const network = await indexedNetwork(db);
-        const checked = addresses.map((value) => ({ value, check: checkAddress(value, network) }));
-        const bad = checked.filter((c) => !c.check.ok);
-        if (bad.length > 0) {
-          const list = bad
-            .slice(0, 10)
-            .map((c) => `${JSON.stringify(c.value.slice(0, 100))} (${c.check.ok ? '' : c.check.problem})`);
-          throw new NonRetryableError(
-            `screen: ${bad.length} invalid address(es), nothing screened: ${list.join(', ')}`,
-          );
+      const client = apiClientFromEnv();
+      let results: ScreenResult[];
+      if (client !== null) {
+        const valid = validAddresses(addresses, await client.network());
+        if (opts.job === true) return await runScreenJobOverHttp(client, valid);
+        results = await screenOverHttp(client, valid);
+      } else {
+        const config = loadConfig(process.env);
+        const settings = {
+          rules: loadScreenRules(config.SCREEN_RULES_FILE),
+          maxHops: config.SCREEN_MAX_HOPS,
+        };
+        const db = openDb(config);
+        results = [];
+        try {
+          if (config.DATABASE_URL === undefined) await migrateToLatest(db);
+          else await assertSchemaCurrent(db);
+          const valid = validAddresses(addresses, await indexedNetwork(db));
+          if (opts.job === true) return await runScreenJob(config, db, valid);
+          for (let start = 0; start < valid.length; start += MAX_SCREEN_ADDRESSES) {
+            results.push(
+              ...(await screenAddresses(db, valid.slice(start, start + MAX_SCREEN_ADDRESSES), settings)),
+            );
+          }
+        } finally {
+          await db.destroy();
         }
-        const valid = checked.map((c) => (c.check.ok ? c.check.address : c.value));
-        if (opts.job === true) return await runScreenJob(config, db, valid);
-        for (let start = 0; start < valid.length; start += MAX_SCREEN_ADDRESSES) {
-          results.push(
-            ...(await screenAddresses(db, valid.slice(start, start + MAX_SCREEN_ADDRESSES), settings)),
-          );
-        }
-      } finally {
-        await db.destroy();
       }
       process.stdout.write(
         opts.json ? `${JSON.stringify(results.map(screenResultToJson), null, 2)}\n` : screenTable(results),

@@ -16,19 +16,13 @@ import {
 } from '@minetrace/indexer';
 import { NonRetryableError } from '@minetrace/shared';
 import { type Config, loadConfig } from '@minetrace/shared/config';
-import {
-  assertSchemaCurrent,
-  type Db,
-  describeDb,
-  migrateToLatest,
-  openDb,
-  openPglite,
-} from '@minetrace/shared/db';
+import { type Db, describeDb, migrateToLatest, openDb, openPglite } from '@minetrace/shared/db';
 import { createLogger, type Logger } from '@minetrace/shared/log';
 import { loadPools } from '@minetrace/shared/pools';
 import { storeTags } from '@minetrace/shared/tags';
 import type { Command } from 'commander';
 import { sql } from 'kysely';
+import { applyOptions, openReadyDb, rpcFromConfig, say, waitForShutdown } from './cli-runtime.js';
 import { DEFAULT_BACKFILL_CHUNK, type IndexRangeArguments, runIndexRange } from './index-backfill.js';
 import { startJobSystem } from './worker.command.js';
 
@@ -69,42 +63,6 @@ export function registerServe(program: Command): void {
     .action(() => runApi(loadConfig()));
 }
 
-export function say(line: string): void {
-  process.stdout.write(`minetrace: ${line}\n`);
-}
-
-/** Resolves on the first SIGINT or SIGTERM; a second one exits at once. */
-export function waitForShutdown(): { signal: AbortSignal; stopped: Promise<string> } {
-  const controller = new AbortController();
-  const stopped = new Promise<string>((resolve) => {
-    const onSignal = (name: string) => {
-      if (controller.signal.aborted) process.exit(130);
-      controller.abort();
-      resolve(name);
-    };
-    process.on('SIGINT', () => onSignal('SIGINT'));
-    process.on('SIGTERM', () => onSignal('SIGTERM'));
-  });
-  return { signal: controller.signal, stopped };
-}
-
-/**
- * Opens the configured database ready for use. The embedded database is migrated here (nobody else
- * would); Postgres must have been migrated with `minetrace migrate`, so that a deploy upgrades its
- * schema once, on purpose, and not from whichever process starts first.
- */
-export async function openReadyDb(config: Config): Promise<Db> {
-  const db = openDb(config);
-  try {
-    if (config.DATABASE_URL === undefined) await migrateToLatest(db);
-    else await assertSchemaCurrent(db);
-  } catch (err) {
-    await db.destroy();
-    throw err;
-  }
-  return db;
-}
-
 async function runMigrate(config: Config): Promise<void> {
   const where = describeDb(config);
   const db = openDb(config);
@@ -118,24 +76,6 @@ async function runMigrate(config: Config): Promise<void> {
   } finally {
     await db.destroy();
   }
-}
-
-export function rpcFromConfig(config: Config): BitcoindRpcClient {
-  if (config.BITCOIND_RPC_URL === undefined) {
-    throw new NonRetryableError(
-      'BITCOIND_RPC_URL is not set (or run `minetrace start` for the built-in demo node)',
-    );
-  }
-  return new BitcoindRpcClient({
-    url: config.BITCOIND_RPC_URL,
-    cookieFile: config.BITCOIND_RPC_COOKIE,
-    restUrl: config.BITCOIND_REST_URL,
-  });
-}
-
-/** What every applied block needs from the configuration. */
-export function applyOptions(config: Config): { payoutMaxHops: number; finalityDepth: number } {
-  return { payoutMaxHops: config.PAYOUT_MAX_HOPS, finalityDepth: config.FINALITY_DEPTH };
 }
 
 /** The ZMQ doorbell for BITCOIND_ZMQ_URL (comma-separated endpoints), or undefined: poll only. */

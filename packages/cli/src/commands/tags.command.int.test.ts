@@ -3,9 +3,12 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { createApiKey, createApiServer } from '@minetrace/api';
 import { createTestDatabase, type TestDatabase } from '@minetrace/shared/db/testing';
+import { createLogger } from '@minetrace/shared/log';
 import { listTags } from '@minetrace/shared/tags';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runHere } from '../cli.testing.js';
 
 const BIN = fileURLToPath(new URL('../../bin/minetrace.js', import.meta.url));
 const OFAC_LIST = fileURLToPath(
@@ -52,7 +55,7 @@ describe('minetrace tags', () => {
   beforeAll(async () => {
     test = await createTestDatabase('postgres');
     other = await createTestDatabase('postgres');
-    env = { DATABASE_URL: test.url!, LOG_LEVEL: 'silent' };
+    env = { DATABASE_URL: test.url!, LOG_LEVEL: 'silent', MINETRACE_API_URL: '' };
     dir = await mkdtemp(path.join(tmpdir(), 'minetrace-tags-'));
   }, 60_000);
   afterAll(async () => {
@@ -155,4 +158,79 @@ describe('minetrace tags', () => {
     },
     CLI_TEST_TIMEOUT,
   );
+
+  it('imports through MINETRACE_API_URL with the same summary and rows as here; a bad file imports nothing', async () => {
+    const here = await createTestDatabase('postgres');
+    const served = await createTestDatabase('postgres');
+    const server = createApiServer({
+      db: served.db,
+      config: { API_HOST: '127.0.0.1', API_PORT: 0 },
+      logger: createLogger({ level: 'silent' }),
+    });
+    try {
+      const admin = await createApiKey(served.db, { name: 'tag desk', role: 'admin' });
+      const investigator = await createApiKey(served.db, { name: 'analyst', role: 'investigator' });
+      const remote = {
+        LOG_LEVEL: 'silent',
+        MINETRACE_API_URL: await server.listen(),
+        MINETRACE_API_KEY: admin.secret,
+        // Nothing may be written here: a command that used its own database would fail on this.
+        DATABASE_URL: 'postgres://nobody@127.0.0.1:1/nothing',
+      };
+      const file = path.join(dir, 'remote.csv');
+      await writeFile(file, CSV);
+      const bad = path.join(dir, 'remote-bad.csv');
+      await writeFile(bad, `${CSV}\nnot-an-address-at-all,X,exchange,s,0.5\n${F2POOL},Y,exchange,s,maybe\n`);
+
+      const refusedHere = await runHere(['tags', 'import', bad], { ...env, DATABASE_URL: here.url! });
+      const refused = await runHere(['tags', 'import', bad], remote);
+      expect(refused.code).toBe(1);
+      expect(refused.stdout).toBe('');
+      // The same problems, line by line, as the local import lists them.
+      expect(refused.stderr).toBe(
+        refusedHere.stderr.replace(
+          'minetrace: ',
+          `minetrace: ${remote.MINETRACE_API_URL} refused the tag import: `,
+        ),
+      );
+      expect(await listTags(served.db)).toEqual([]);
+
+      for (const run of [1, 2]) {
+        const local = await runHere(['tags', 'import', file], { ...env, DATABASE_URL: here.url! });
+        const there = await runHere(['tags', 'import', file], remote);
+        expect(there).toEqual(local);
+        expect(there.stdout).toMatch(
+          run === 1 ? /: 3 new, 0 updated, 0 unchanged/ : /: 0 new, 0 updated, 3 unchanged/,
+        );
+      }
+      const skipped = await runHere(['tags', 'import', bad, '--skip-invalid'], remote);
+      expect(skipped).toEqual(
+        await runHere(['tags', 'import', bad, '--skip-invalid'], { ...env, DATABASE_URL: here.url! }),
+      );
+      // The same rows, except who imported them: the key's name there, `cli` here.
+      const rows = async (db: TestDatabase['db']) =>
+        (await listTags(db)).map(({ id: _id, created_at: _at, created_by, ...rest }) => ({
+          ...rest,
+          created_by,
+        }));
+      expect((await rows(served.db)).map((row) => ({ ...row, created_by: 'cli' }))).toEqual(
+        await rows(here.db),
+      );
+      expect(new Set((await rows(served.db)).map((row) => row.created_by))).toEqual(new Set(['tag desk']));
+
+      const forbidden = await runHere(['tags', 'import', file], {
+        ...remote,
+        MINETRACE_API_KEY: investigator.secret,
+      });
+      expect(forbidden.code).toBe(1);
+      expect(forbidden.stderr).toBe(
+        `minetrace: ${remote.MINETRACE_API_URL} refused the tag import: importTags needs the admin role ` +
+          '(MINETRACE_API_KEY has another role: use a key with the role needed)\n',
+      );
+    } finally {
+      await server.close();
+      await here.close();
+      await served.close();
+    }
+  });
 });

@@ -1,5 +1,5 @@
 import type { FlowGraph, TraceEdge, TraceNode, TraceRequest, TraceSummary, TraceTag } from '@minetrace/api';
-import { NonRetryableError, RetryableError } from '@minetrace/shared';
+import type { ApiClient } from '../api-client.js';
 
 /**
  * The GraphQL `trace` query, asking for every field a flow graph needs. Satoshis come back as
@@ -69,52 +69,18 @@ interface RemoteSummary {
   byCluster: Array<{ cluster: { id: string }; value: Sats }>;
   byCategory: Array<{ category: string; value: Sats }>;
 }
-interface TraceResponse {
-  data?: { trace?: { nodes: RemoteNode[]; edges: RemoteEdge[]; summary: RemoteSummary } | null } | null;
-  errors?: Array<{ message: string; extensions?: { code?: string } }>;
+interface TraceData {
+  trace: { nodes: RemoteNode[]; edges: RemoteEdge[]; summary: RemoteSummary };
 }
 
 /**
  * Runs the trace on a minetrace server (`POST <url>/graphql`, the `trace` query) and returns it as
  * the flow graph the exports take, so the file is written locally exactly as for a local trace.
  */
-export async function traceOverHttp(
-  api: { url: URL; key: string | null },
-  request: TraceRequest,
-): Promise<FlowGraph> {
-  const endpoint = new URL('graphql', api.url.href.endsWith('/') ? api.url : new URL(`${api.url.href}/`));
-  let response: Response;
-  try {
-    response = await fetch(endpoint, {
-      method: 'POST',
-      headers: {
-        'content-type': 'application/json',
-        accept: 'application/json',
-        ...(api.key === null ? {} : { authorization: `Bearer ${api.key}` }),
-      },
-      body: JSON.stringify({ query: TRACE_QUERY, variables: { input: traceInput(request) } }),
-    });
-  } catch (err) {
-    throw new RetryableError(`could not reach ${endpoint.href}: ${(err as Error).message}`, { cause: err });
-  }
-  const text = await response.text();
-  let body: TraceResponse;
-  try {
-    body = JSON.parse(text) as TraceResponse;
-  } catch (err) {
-    const error = `${endpoint.href} answered ${response.status} with no GraphQL response: ${text.slice(0, 200)}`;
-    throw response.status >= 500
-      ? new RetryableError(error, { cause: err })
-      : new NonRetryableError(error, { cause: err });
-  }
-  if (body.errors !== undefined && body.errors.length > 0) {
-    const messages = body.errors.map((error) => error.message).join('; ');
-    throw new NonRetryableError(`${endpoint.href} refused the trace: ${messages}`);
-  }
-  const trace = body.data?.trace;
-  if (trace === undefined || trace === null) {
-    throw new NonRetryableError(`${endpoint.href} answered ${response.status} without a trace`);
-  }
+export async function traceOverHttp(client: ApiClient, request: TraceRequest): Promise<FlowGraph> {
+  const { trace } = await client.graphql<TraceData>('the trace', TRACE_QUERY, {
+    input: traceInput(request),
+  });
   return {
     nodes: trace.nodes.map(
       (node): TraceNode => ({

@@ -19,7 +19,7 @@ import { createLogger, type Logger } from '@minetrace/shared/log';
 import { loadPools, type PoolSet } from '@minetrace/shared/pools';
 import type { JobHandler } from '@minetrace/shared/queue';
 import type { Command } from 'commander';
-import { applyOptions, openReadyDb, rpcFromConfig, say, waitForShutdown } from './serve.command.js';
+import { applyOptions, openReadyDb, rpcFromConfig, say, waitForShutdown } from './cli-runtime.js';
 
 /** `minetrace worker`: runs batch jobs from the Redis queue until stopped. */
 export function registerWorker(program: Command): void {

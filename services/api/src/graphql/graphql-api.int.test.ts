@@ -1047,6 +1047,90 @@ describe('GraphQL API over HTTP on the indexed demo chain', () => {
     });
   });
 
+  describe('fund tracing', () => {
+    const TRACE = `query Trace($input: TraceInput!) { trace(input: $input) {
+      summary { sourceValue reachedValue unspentValue feeValue cutOffValue }
+      nodes { id kind hop time } edges { time } truncated } }`;
+    const figures = (data: GqlResponse['data']) => {
+      const s = data.trace.summary as Record<string, string>;
+      const [source, ...ends] = [s.sourceValue, s.reachedValue, s.unspentValue, s.feeValue, s.cutOffValue];
+      // Every satoshi of the source ends somewhere, exactly.
+      expect(ends.reduce((a, b) => a + BigInt(b!), 0n)).toBe(BigInt(source!));
+      return BigInt(source!);
+    };
+    const payoutsOf = (slug: string) => truth.payouts.filter((payout) => payout.pool === slug);
+    const payoutSum = (payouts: GroundTruth['payouts']) =>
+      payouts.reduce((sum, payout) => sum + BigInt(payout.value), 0n);
+
+    it('traces from every payout of a pool, or those in a window, as the scenario paid them', async () => {
+      const slug = 'antpool';
+      const payouts = payoutsOf(slug);
+      const all = await gql(TRACE, { input: { from: { payoutsOfPool: slug }, maxHops: 1 } });
+      expect(all.errors).toBeUndefined();
+      expect(figures(all.data)).toBe(payoutSum(payouts));
+      const recipients = new Set(payouts.map((payout) => `address:${payout.recipient}`));
+      const sources = all.data.trace.nodes.filter((node: { hop: number }) => node.hop === 0);
+      expect(new Set(sources.map((node: { id: string }) => node.id))).toEqual(recipients);
+
+      // From one payout block (ISO-8601, inclusive) to a later one (unix seconds, exclusive).
+      const times = [...new Set(payouts.map((payout) => blockTime.get(payout.height)!))].sort(
+        (a, b) => a - b,
+      );
+      const [fromTime, toTime] = [times[1]!, times[times.length - 2]!];
+      const inside = payouts.filter((payout) => {
+        const time = blockTime.get(payout.height)!;
+        return time >= fromTime && time < toTime;
+      });
+      expect(inside.length).toBeGreaterThan(0);
+      expect(inside.length).toBeLessThan(payouts.length);
+      const windowed = await gql(TRACE, {
+        input: {
+          from: { payoutsOfPool: slug },
+          maxHops: 3,
+          fromTime: new Date(fromTime * 1000).toISOString(),
+          toTime,
+        },
+      });
+      expect(windowed.errors).toBeUndefined();
+      expect(figures(windowed.data)).toBe(payoutSum(inside));
+      for (const node of windowed.data.trace.nodes.filter((n: { kind: string }) => n.kind === 'TX')) {
+        const time = Date.parse(node.time) / 1000;
+        expect(time >= fromTime && time < toTime, node.id).toBe(true);
+      }
+
+      // A window without a payout: an empty answer, not an error.
+      const empty = await gql(TRACE, {
+        input: { from: { payoutsOfPool: slug }, fromTime: toTime, toTime },
+      });
+      expect(empty.errors).toBeUndefined();
+      expect(empty.data.trace).toEqual({
+        summary: { sourceValue: '0', reachedValue: '0', unspentValue: '0', feeValue: '0', cutOffValue: '0' },
+        nodes: [],
+        edges: [],
+        truncated: false,
+      });
+    });
+
+    it('refuses an unknown pool and a reversed window with BAD_USER_INPUT', async () => {
+      for (const [input, reason] of [
+        [{ from: { payoutsOfPool: 'no-such-pool' } }, /unknown pool "no-such-pool"/],
+        [
+          {
+            from: { payoutsOfPool: 'antpool' },
+            fromTime: '2024-03-10T00:00:00Z',
+            toTime: '2024-03-09T00:00:00Z',
+          },
+          /fromTime must not be after toTime/,
+        ],
+      ] as const) {
+        const result = await gql(TRACE, { input });
+        expect(result.status).toBeLessThan(500);
+        expect(result.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
+        expect(result.errors?.[0]?.message).toMatch(reason);
+      }
+    });
+  });
+
   describe('batching', () => {
     let generous: string;
     beforeAll(async () => {

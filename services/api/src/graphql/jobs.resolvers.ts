@@ -63,7 +63,11 @@ function jobService(ctx: ApiContext) {
   return ctx.jobs;
 }
 
-async function enqueue(ctx: ApiContext, payload: Parameters<NonNullable<ApiContext['jobs']>['enqueue']>[0]) {
+/** Queues a job for the caller (its key owns it); a payload its schema refuses is BAD_USER_INPUT. */
+export async function enqueueForCaller(
+  ctx: ApiContext,
+  payload: Parameters<NonNullable<ApiContext['jobs']>['enqueue']>[0],
+) {
   try {
     return await jobService(ctx).enqueue(payload, {
       apiKeyId: ctx.principal.kind === 'key' ? ctx.principal.keyId : null,
@@ -176,21 +180,44 @@ export const jobMutationResolvers: Pick<
   | 'enqueueClusterRebuild'
   | 'cancelJob'
 > = {
-  enqueueFlowgraphExport: (_root, args, ctx) => enqueue(ctx, flowgraphPayload(args.input)),
+  enqueueFlowgraphExport: (_root, args, ctx) => enqueueForCaller(ctx, flowgraphPayload(args.input)),
   enqueueScreenBatch: async (_root, args, ctx) => {
     const network = await ctx.network();
     const addresses = args.addresses.map((address) => parseAddress(address, network));
-    return enqueue(ctx, { type: 'screen.batch', addresses });
+    return enqueueForCaller(ctx, { type: 'screen.batch', addresses });
   },
   enqueueIndexBackfill: (_root, args, ctx) =>
-    enqueue(ctx, { type: 'index.backfill', from: args.from, to: args.to }),
-  enqueueClusterRebuild: (_root, _args, ctx) => enqueue(ctx, { type: 'cluster.rebuild' }),
+    enqueueForCaller(ctx, { type: 'index.backfill', from: args.from, to: args.to }),
+  enqueueClusterRebuild: (_root, _args, ctx) => enqueueForCaller(ctx, { type: 'cluster.rebuild' }),
   cancelJob: async (_root, args, ctx) => {
     const job = await visibleJob(ctx, args.id);
     if (job === null) throw notFound(`no job ${args.id}`);
     return (await jobService(ctx).cancel(job.id)) ?? job;
   },
 };
+
+/**
+ * A job as the GraphQL `Job` shows it, without its result (for answers outside GraphQL, such as
+ * `POST /api/v1/jobs/screen-batch`, which answer a job just queued).
+ */
+export function jobAsJson(job: JobModel) {
+  return {
+    id: String(job.id),
+    kind: KIND_OUT[job.kind] ?? job.kind,
+    state: job.state.toUpperCase() as JobState,
+    progress: {
+      percent: job.progress_percent,
+      done: job.progress_done === null ? null : Number(job.progress_done),
+      total: job.progress_total === null ? null : Number(job.progress_total),
+      message: job.progress_message,
+    },
+    error: job.error,
+    attempts: job.attempts,
+    createdAt: job.created_at.toISOString(),
+    startedAt: job.started_at?.toISOString() ?? null,
+    finishedAt: job.finished_at?.toISOString() ?? null,
+  };
+}
 
 export const jobResolvers: JobResolvers = {
   id: (job) => String(job.id),

@@ -317,13 +317,17 @@ export type Mutation = {
    * only). It starts once the indexed tip is `from - 1`.
    */
   enqueueIndexBackfill: Job;
-  /** Queues the screening of up to 1,000,000 addresses. */
+  /**
+   * Queues the screening of up to 1,000,000 addresses. A GraphQL request body is at most 256 KiB:
+   * larger batches go to `POST /api/v1/jobs/screen-batch` as a text/plain body, one address a line.
+   */
   enqueueScreenBatch: Job;
   /**
    * Imports a tag file given as text (admin role only). A file with any problem imports nothing and the
    * error lists every problem in `extensions.problems`, unless `skipInvalid`, which imports the valid
-   * entries and reports the rest. Importing the same file again changes nothing. A request body is at
-   * most 256 KiB; `minetrace tags import` takes larger files.
+   * entries and reports the rest. Importing the same file again changes nothing. A GraphQL request body
+   * is at most 256 KiB: larger files (up to 64 MiB) go to `POST /api/v1/tags/import` as a text/plain
+   * body, with the same answer (`minetrace tags import` with MINETRACE_API_URL uses it).
    */
   importTags: TagWriteResult;
   /** Removes the tags the calling key put on these addresses (every label, or only `label`); how many went. */
@@ -816,14 +820,21 @@ export type TraceFromInput = {
   addresses?: InputMaybe<Array<Scalars['String']['input']>>;
   cluster?: InputMaybe<Scalars['ID']['input']>;
   outpoints?: InputMaybe<Array<TraceOutpointInput>>;
-  /** Every payout output of the pool with this slug. */
+  /**
+   * Every payout output of the pool with this slug (the payouts the index recorded). An unknown slug is
+   * refused (BAD_USER_INPUT); a pool that paid nothing gives an empty result.
+   */
   payoutsOfPool?: InputMaybe<Scalars['String']['input']>;
 };
 
 export type TraceInput = {
   direction?: InputMaybe<TraceDirection>;
   from: TraceFromInput;
-  /** Only source outputs and spends in blocks with time in [fromTime, toTime). */
+  /**
+   * Only source outputs and spends in blocks with time in [fromTime, toTime): taint reaching a spend
+   * outside it counts as cut off. fromTime after toTime is refused (BAD_USER_INPUT); a window without a
+   * source output gives an empty result (no nodes, every figure 0).
+   */
   fromTime?: InputMaybe<Scalars['DateTime']['input']>;
   /** Transactions to walk through from the source, 1 to 20. */
   maxHops?: InputMaybe<Scalars['Int']['input']>;

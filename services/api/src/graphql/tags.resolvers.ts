@@ -1,6 +1,7 @@
+import { checkAddress } from '@minetrace/shared/chain';
 import {
-  checkAddress,
   checkTagFields,
+  type ImportTagsResult,
   importTags,
   removeTags,
   storeTags,
@@ -41,15 +42,35 @@ async function checkAddresses(addresses: readonly string[], ctx: ApiContext): Pr
   const checked = addresses.map((address, i) => {
     const result = checkAddress(address, network);
     if (result.ok) return result.address;
-    problems.push({
-      at: `addresses[${i}]`,
-      message: `invalid address ${JSON.stringify(address.slice(0, 100))}: ${result.problem}`,
-    });
+    problems.push({ at: `addresses[${i}]`, message: result.message });
     return address;
   });
   if (problems.length > 0)
     throw problemsError(`${problems.length} invalid address(es); nothing tagged`, problems);
   return checked;
+}
+
+/**
+ * Imports a tag file for the caller (`importTags`, and `POST /api/v1/tags/import` for files above
+ * GraphQL's body limit): the caller's name is `created_by`; a file with problems imports nothing
+ * and is refused with BAD_USER_INPUT listing them in `extensions.problems`.
+ */
+export async function importTagFile(
+  ctx: ApiContext,
+  file: { format: TagFileFormat; content: string; skipInvalid: boolean },
+): Promise<ImportTagsResult> {
+  try {
+    const result = await importTags(ctx.db, { ...file, createdBy: callerSource(ctx) });
+    return { ...result, problems: result.problems.slice(0, MAX_REPORTED_PROBLEMS) };
+  } catch (err) {
+    if (err instanceof TagImportError) {
+      throw problemsError(
+        `${err.problems.length} problem(s) in the ${file.format} file, nothing imported`,
+        err.problems,
+      );
+    }
+    throw err;
+  }
 }
 
 /** Manual tags (investigator and admin roles) and file imports (admin role, see the operation guard). */
@@ -84,23 +105,10 @@ export const tagMutationResolvers: Pick<MutationResolvers, 'tagAddresses' | 'rem
       label: args.label ?? undefined,
     });
   },
-  importTags: async (_root, args, ctx) => {
-    try {
-      const result = await importTags(ctx.db, {
-        format: FORMAT_IN[args.format],
-        content: args.content,
-        skipInvalid: args.skipInvalid === true,
-        createdBy: callerSource(ctx),
-      });
-      return { ...result, problems: result.problems.slice(0, MAX_REPORTED_PROBLEMS) };
-    } catch (err) {
-      if (err instanceof TagImportError) {
-        throw problemsError(
-          `${err.problems.length} problem(s) in the ${FORMAT_IN[args.format]} file, nothing imported`,
-          err.problems,
-        );
-      }
-      throw err;
-    }
-  },
+  importTags: (_root, args, ctx) =>
+    importTagFile(ctx, {
+      format: FORMAT_IN[args.format],
+      content: args.content,
+      skipInvalid: args.skipInvalid === true,
+    }),
 };

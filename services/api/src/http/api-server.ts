@@ -19,6 +19,9 @@ import { createApiMetrics } from '../metrics/api-metrics.js';
 import { graphViewerRoutes } from '../web/graph-viewer.route.js';
 import { CHAINALYSIS_ADDRESS_PATH, createChainalysisRoute } from './chainalysis.route.js';
 import { buildHealthReport, type NodeStatusProvider } from './health.route.js';
+import { SCREEN_BATCH_PATH, screenBatchUpload } from './screen-batch.route.js';
+import { TAGS_IMPORT_PATH, tagsImportUpload } from './tags-import.route.js';
+import { createUploadGate } from './upload-gate.js';
 
 /** Settings of the API; those left out take the defaults `loadConfig` documents. */
 export type ApiServerConfig = Pick<Config, 'API_HOST' | 'API_PORT'> &
@@ -55,6 +58,8 @@ export interface ApiServerDeps {
    * unavailable.
    */
   jobs?: { service: JobService; dataDir: string };
+  /** Largest body of the upload routes (`/api/v1/tags/import`, `/api/v1/jobs/screen-batch`). @defaultValue `MAX_UPLOAD_BYTES` (64 MiB) */
+  maxUploadBytes?: number;
 }
 
 /** A route handler: answers the request or returns false to fall through to 404. */
@@ -107,23 +112,37 @@ export function createApiServer(deps: ApiServerDeps): ApiServer {
     maxHops: config.SCREEN_MAX_HOPS ?? DEFAULT_SCREEN_SETTINGS.maxHops,
   };
   const chainalysis = createChainalysisRoute({ db: deps.db, authenticator, screen });
+  // GraphQL and the upload routes share one budget per caller.
+  const rateLimiter = createRateLimiter({
+    redis,
+    keyPrefix: deps.rateLimitKeyPrefix,
+    perMinute: config.API_RATE_LIMIT_PER_MINUTE ?? 600,
+  });
+  const limits = {
+    maxCost: config.API_MAX_COST ?? 10_000,
+    maxDepth: config.API_MAX_DEPTH ?? 12,
+    maxPage: config.API_MAX_PAGE ?? 100,
+  };
   const graphql = createGraphqlHandler({
     db: deps.db,
     logger: deps.logger,
     authenticator,
     metrics,
-    rateLimiter: createRateLimiter({
-      redis,
-      keyPrefix: deps.rateLimitKeyPrefix,
-      perMinute: config.API_RATE_LIMIT_PER_MINUTE ?? 600,
-    }),
+    rateLimiter,
     jobs: deps.jobs?.service,
     screen,
-    limits: {
-      maxCost: config.API_MAX_COST ?? 10_000,
-      maxDepth: config.API_MAX_DEPTH ?? 12,
-      maxPage: config.API_MAX_PAGE ?? 100,
-    },
+    limits,
+  });
+  const uploads = createUploadGate({
+    db: deps.db,
+    logger: deps.logger,
+    authenticator,
+    rateLimiter,
+    metrics,
+    limits,
+    jobs: deps.jobs?.service ?? null,
+    screen,
+    maxBytes: deps.maxUploadBytes,
   });
 
   const jobResult: RouteHandler | undefined =
@@ -210,6 +229,8 @@ export function createApiServer(deps: ApiServerDeps): ApiServer {
   api.route('GET', '/graphql', serveGraphql);
   api.route('POST', '/graphql', serveGraphql);
   api.route('GET', '/', (req, res) => graphql.graphiql(req, res));
+  api.route('POST', TAGS_IMPORT_PATH, uploads.handler(tagsImportUpload));
+  api.route('POST', SCREEN_BATCH_PATH, uploads.handler(screenBatchUpload));
   for (const viewer of graphViewerRoutes({
     authenticator,
     render: (graph, format, options) =>
