@@ -227,6 +227,11 @@ async function storeMerges(
 
   // Stored clusters that lost move to their final root; then addresses that were alone (no cluster_id)
   // join theirs. Both only touch the members of the clusters involved.
+  // Both name their rows by index (cluster_id, primary key): a nested loop is the plan. On a table
+  // whose statistics lag behind a bulk load, Postgres otherwise hashes the list and reads every
+  // address, which at a million addresses costs about half a second per statement.
+  await sql`SET LOCAL enable_hashjoin = off`.execute(trx);
+  await sql`SET LOCAL enable_mergejoin = off`.execute(trx);
   await sql`
     UPDATE addresses AS a SET cluster_id = u.root
     FROM unnest(${losers}::int8[], ${losers.map((id) => find(id))}::int8[]) AS u(loser, root)
@@ -235,6 +240,8 @@ async function storeMerges(
     UPDATE addresses AS a SET cluster_id = u.root
     FROM unnest(${ids}::int8[], ${roots}::int8[]) AS u(id, root)
     WHERE a.id = u.id AND a.cluster_id IS NULL`.execute(trx);
+  await sql`RESET enable_hashjoin`.execute(trx);
+  await sql`RESET enable_mergejoin`.execute(trx);
   await trx.deleteFrom('clusters').where('id', 'in', losers).execute();
   await sql`
     INSERT INTO clusters (id, size, height)
