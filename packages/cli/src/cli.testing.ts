@@ -1,3 +1,5 @@
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { vi } from 'vitest';
 import { main } from './main.js';
 
@@ -6,6 +8,49 @@ export interface CommandRun {
   code: number;
   stdout: string;
   stderr: string;
+}
+
+/** The environment of a command on the database at `databaseUrl`, quiet, whatever server the shell names. */
+export function databaseEnv(databaseUrl: string): Record<string, string> {
+  return { DATABASE_URL: databaseUrl, LOG_LEVEL: 'silent', MINETRACE_API_URL: '' };
+}
+
+/**
+ * The environment of a command through the server at `apiUrl` with `apiKey`, quiet. Its database is
+ * one nobody listens on: a command that used its own database instead would fail.
+ */
+export function serverEnv(apiUrl: string, apiKey: string) {
+  return {
+    LOG_LEVEL: 'silent',
+    MINETRACE_API_URL: apiUrl,
+    MINETRACE_API_KEY: apiKey,
+    DATABASE_URL: 'postgres://nobody@127.0.0.1:1/nothing',
+  };
+}
+
+const BIN = fileURLToPath(new URL('../bin/minetrace.js', import.meta.url));
+
+/**
+ * Runs `minetrace ARGS…` as its own process, the binary as a user starts it, with `env` over the test's
+ * environment; its stdout, stderr and exit code (null when a signal ended it).
+ */
+export function runBinary(
+  args: string[],
+  env: Record<string, string>,
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  const child = spawn(process.execPath, [BIN, ...args], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, ...env },
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (chunk: Buffer) => {
+    stdout += chunk.toString();
+  });
+  child.stderr.on('data', (chunk: Buffer) => {
+    stderr += chunk.toString();
+  });
+  return new Promise((resolve) => child.on('exit', (code) => resolve({ code, stdout, stderr })));
 }
 
 /**

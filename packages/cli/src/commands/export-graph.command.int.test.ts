@@ -1,68 +1,14 @@
-import { spawn } from 'node:child_process';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { type ApiServer, type CytoscapeDocument, createApiServer } from '@minetrace/api';
-import { createDevnetChain, type GroundTruth, runScenario } from '@minetrace/devnet';
-import { applyBlock, syncPools } from '@minetrace/indexer';
-import { decodeBlock } from '@minetrace/shared/chain';
+import { indexDemoChain } from '@minetrace/api/testing';
+import type { GroundTruth } from '@minetrace/devnet';
 import { createTestDatabase, type TestDatabase } from '@minetrace/shared/db/testing';
 import { createLogger } from '@minetrace/shared/log';
-import { loadPools } from '@minetrace/shared/pools';
-import { storeTags } from '@minetrace/shared/tags';
 import { parse as parseCsv } from 'csv-parse/sync';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { main } from '../main.js';
-
-const BIN = fileURLToPath(new URL('../../bin/minetrace.js', import.meta.url));
-
-function run(
-  args: string[],
-  env: Record<string, string>,
-): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const child = spawn(process.execPath, [BIN, ...args], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...process.env, ...env },
-  });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (chunk: Buffer) => {
-    stdout += chunk.toString();
-  });
-  child.stderr.on('data', (chunk: Buffer) => {
-    stderr += chunk.toString();
-  });
-  return new Promise((resolve) => child.on('exit', (code) => resolve({ code, stdout, stderr })));
-}
-
-/** The same command in this process (no second tsx start), with its stdout, stderr and exit code. */
-async function runHere(
-  args: string[],
-  env: Record<string, string>,
-): Promise<{ code: number; stdout: string; stderr: string }> {
-  for (const [name, value] of Object.entries(env)) vi.stubEnv(name, value);
-  let stdout = '';
-  let stderr = '';
-  const stdoutSpy = vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
-    stdout += String(chunk);
-    return true;
-  });
-  const stderrSpy = vi.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => {
-    stderr += String(chunk);
-    return true;
-  });
-  const before = process.exitCode;
-  try {
-    await main(['node', 'minetrace', ...args]);
-    return { code: Number(process.exitCode ?? 0), stdout, stderr };
-  } finally {
-    process.exitCode = before;
-    stdoutSpy.mockRestore();
-    stderrSpy.mockRestore();
-    vi.unstubAllEnvs();
-  }
-}
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { databaseEnv, runBinary, runHere } from '../cli.testing.js';
 
 interface Row {
   id: string;
@@ -112,16 +58,8 @@ describe('minetrace export-graph on the demo chain', () => {
 
   beforeAll(async () => {
     test = await createTestDatabase('postgres');
-    const chain = createDevnetChain();
-    truth = runScenario('demo', chain);
-    const pools = loadPools();
-    await syncPools(test.db, pools);
-    for (let height = 0; height <= chain.tipHeight(); height++) {
-      const rows = decodeBlock(chain.getBlock(chain.hashAtHeight(height)!)!.raw, 'regtest');
-      await applyBlock(test.db, rows, pools, { height });
-    }
-    await storeTags(test.db, truth.tags, null);
-    env = { DATABASE_URL: test.url!, LOG_LEVEL: 'silent', MINETRACE_API_URL: '' };
+    truth = await indexDemoChain(test.db);
+    env = databaseEnv(test.url!);
     dir = await mkdtemp(path.join(tmpdir(), 'minetrace-export-graph-'));
     const expected = truth.suspectFlow!.trace;
     traceArgs = [
@@ -144,7 +82,7 @@ describe('minetrace export-graph on the demo chain', () => {
   });
 
   it("writes the suspect's haircut trace as Cytoscape JSON on stdout, accounting for every tainted satoshi", async () => {
-    const result = await run([...traceArgs, '--format', 'json'], env);
+    const result = await runBinary([...traceArgs, '--format', 'json'], env);
     expect(result.stderr).toBe('');
     expect(result.code).toBe(0);
     plainJson = result.stdout;

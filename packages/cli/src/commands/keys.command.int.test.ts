@@ -1,45 +1,25 @@
-import { spawn } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import { createApiKey, createApiServer, findApiKey } from '@minetrace/api';
 import { createTestDatabase, type TestDatabase } from '@minetrace/shared/db/testing';
 import { createLogger } from '@minetrace/shared/log';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runHere } from '../cli.testing.js';
-
-const BIN = fileURLToPath(new URL('../../bin/minetrace.js', import.meta.url));
-
-function run(
-  args: string[],
-  env: Record<string, string>,
-): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const child = spawn(process.execPath, [BIN, ...args], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...process.env, ...env },
-  });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (chunk: Buffer) => {
-    stdout += chunk.toString();
-  });
-  child.stderr.on('data', (chunk: Buffer) => {
-    stderr += chunk.toString();
-  });
-  return new Promise((resolve) => child.on('exit', (code) => resolve({ code, stdout, stderr })));
-}
+import { databaseEnv, runBinary, runHere, serverEnv } from '../cli.testing.js';
 
 describe('minetrace keys', () => {
   let test: TestDatabase;
   let env: Record<string, string>;
   beforeAll(async () => {
     test = await createTestDatabase('postgres');
-    env = { DATABASE_URL: test.url!, LOG_LEVEL: 'silent', MINETRACE_API_URL: '' };
+    env = databaseEnv(test.url!);
   });
   afterAll(async () => {
     await test?.close();
   });
 
   it('creates a key, prints it once, lists it without the secret, and revokes it', async () => {
-    const created = await run(['keys', 'create', '--role', 'screener', '--name', 'compliance desk'], env);
+    const created = await runBinary(
+      ['keys', 'create', '--role', 'screener', '--name', 'compliance desk'],
+      env,
+    );
     expect(created.code).toBe(0);
     const secret = created.stdout.trim();
     expect(secret).toMatch(/^mtk_[A-Za-z0-9_-]{43}$/);
@@ -47,17 +27,17 @@ describe('minetrace keys', () => {
     const key = await findApiKey(test.db, secret);
     expect(key).toMatchObject({ name: 'compliance desk', role: 'screener' });
 
-    const listed = await run(['keys', 'list'], env);
+    const listed = await runBinary(['keys', 'list'], env);
     expect(listed.stdout).toContain('compliance desk');
     expect(listed.stdout).not.toContain(secret);
 
-    const revoked = await run(['keys', 'revoke', String(key!.id)], env);
+    const revoked = await runBinary(['keys', 'revoke', String(key!.id)], env);
     expect(revoked.code).toBe(0);
     expect(await findApiKey(test.db, secret)).toBeUndefined();
   });
 
   it('refuses an unknown role with the list of roles', async () => {
-    const result = await run(['keys', 'create', '--role', 'root', '--name', 'x'], env);
+    const result = await runBinary(['keys', 'create', '--role', 'root', '--name', 'x'], env);
     expect(result.code).toBe(1);
     expect(result.stderr).toMatch(/investigator, screener, admin/);
   });
@@ -70,13 +50,7 @@ describe('minetrace keys', () => {
     });
     try {
       const admin = await createApiKey(test.db, { name: 'key desk', role: 'admin' });
-      const remote = {
-        LOG_LEVEL: 'silent',
-        MINETRACE_API_URL: await server.listen(),
-        MINETRACE_API_KEY: admin.secret,
-        // Nothing may be written here: a command that used its own database would fail on this.
-        DATABASE_URL: 'postgres://nobody@127.0.0.1:1/nothing',
-      };
+      const remote = serverEnv(await server.listen(), admin.secret);
       const created = await runHere(
         ['keys', 'create', '--role', 'investigator', '--name', ' analyst 7 '],
         remote,

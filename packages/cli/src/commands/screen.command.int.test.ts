@@ -2,17 +2,14 @@ import { mkdtemp, readFile, realpath, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { type ApiServer, createApiKey, createApiServer, type JobSystem } from '@minetrace/api';
-import { createDevnetChain, type GroundTruth, runScenario } from '@minetrace/devnet';
-import { applyBlock, syncPools } from '@minetrace/indexer';
-import { decodeBlock } from '@minetrace/shared/chain';
+import { indexDemoChain } from '@minetrace/api/testing';
+import type { GroundTruth } from '@minetrace/devnet';
 import { loadConfig } from '@minetrace/shared/config';
 import { createTestDatabase, type TestDatabase } from '@minetrace/shared/db/testing';
 import { createLogger } from '@minetrace/shared/log';
-import { loadPools } from '@minetrace/shared/pools';
-import { storeTags } from '@minetrace/shared/tags';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runHere } from '../cli.testing.js';
-import { startJobSystem } from './worker.command.js';
+import { runHere, serverEnv } from '../cli.testing.js';
+import { startJobSystem } from './worker.action.js';
 
 describe('minetrace screen on the indexed demo chain', () => {
   let test: TestDatabase;
@@ -27,15 +24,7 @@ describe('minetrace screen on the indexed demo chain', () => {
 
   beforeAll(async () => {
     test = await createTestDatabase('postgres');
-    const chain = createDevnetChain();
-    truth = runScenario('demo', chain);
-    const pools = loadPools();
-    await syncPools(test.db, pools);
-    for (let height = 0; height <= chain.tipHeight(); height++) {
-      const rows = decodeBlock(chain.getBlock(chain.hashAtHeight(height)!)!.raw, 'regtest');
-      await applyBlock(test.db, rows, pools, { height });
-    }
-    await storeTags(test.db, truth.tags, null);
+    truth = await indexDemoChain(test.db);
     dir = await mkdtemp(path.join(tmpdir(), 'minetrace-screen-'));
     env = {
       DATABASE_URL: test.url!,
@@ -62,13 +51,7 @@ describe('minetrace screen on the indexed demo chain', () => {
     });
     const { secret } = await createApiKey(test.db, { name: 'screening desk', role: 'screener' });
     adminKey = (await createApiKey(test.db, { name: 'operations', role: 'admin' })).secret;
-    remoteEnv = {
-      ...env,
-      MINETRACE_API_URL: await server.listen(),
-      MINETRACE_API_KEY: secret,
-      // Nothing may be read here: a command that used its own database would fail on this.
-      DATABASE_URL: 'postgres://nobody@127.0.0.1:1/nothing',
-    };
+    remoteEnv = { ...env, ...serverEnv(await server.listen(), secret) };
   }, 300_000);
 
   afterAll(async () => {

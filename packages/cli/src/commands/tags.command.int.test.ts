@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -7,42 +6,13 @@ import { createApiKey, createApiServer } from '@minetrace/api';
 import { createTestDatabase, type TestDatabase } from '@minetrace/shared/db/testing';
 import { createLogger } from '@minetrace/shared/log';
 import { listTags } from '@minetrace/shared/tags';
+import { BIP173, SAMPLE_TAGS_CSV as CSV, F2POOL, OFAC } from '@minetrace/shared/tags/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runHere } from '../cli.testing.js';
+import { databaseEnv, runBinary, runHere, serverEnv } from '../cli.testing.js';
 
-const BIN = fileURLToPath(new URL('../../bin/minetrace.js', import.meta.url));
 const OFAC_LIST = fileURLToPath(
   new URL('../../../../test/fixtures/ofac/sanctioned_addresses_XBT.txt', import.meta.url),
 );
-
-const F2POOL = '1KFHE7w8BhaENAswwryaoccDb6qcT6DbYY';
-const OFAC = '123WBUDmSJv4GctdVEz6Qq6z8nXSKrJ4KX';
-const BIP173 = 'bc1qw508d6qejxtdg4y5r3zarvary0c5xw7kv8f3t4';
-const CSV = [
-  'address,label,category,source,confidence',
-  `${F2POOL},Example Exchange,exchange,https://example.org,0.5`,
-  `${OFAC},Lazarus Group,perpetrator,https://example.org,authority_data`,
-  `${BIP173},Example Exchange,exchange,https://example.org,0.5`,
-].join('\n');
-
-function run(
-  args: string[],
-  env: Record<string, string>,
-): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const child = spawn(process.execPath, [BIN, ...args], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...process.env, ...env },
-  });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (chunk: Buffer) => {
-    stdout += chunk.toString();
-  });
-  child.stderr.on('data', (chunk: Buffer) => {
-    stderr += chunk.toString();
-  });
-  return new Promise((resolve) => child.on('exit', (code) => resolve({ code, stdout, stderr })));
-}
 
 // Each run spawns the CLI, which loads its TypeScript sources through tsx: seconds per process.
 const CLI_TEST_TIMEOUT = 180_000;
@@ -55,7 +25,7 @@ describe('minetrace tags', () => {
   beforeAll(async () => {
     test = await createTestDatabase('postgres');
     other = await createTestDatabase('postgres');
-    env = { DATABASE_URL: test.url!, LOG_LEVEL: 'silent', MINETRACE_API_URL: '' };
+    env = databaseEnv(test.url!);
     dir = await mkdtemp(path.join(tmpdir(), 'minetrace-tags-'));
   }, 60_000);
   afterAll(async () => {
@@ -69,13 +39,13 @@ describe('minetrace tags', () => {
     async () => {
       const file = path.join(dir, 'tags.csv');
       await writeFile(file, CSV);
-      const first = await run(['tags', 'import', file], env);
+      const first = await runBinary(['tags', 'import', file], env);
       expect(first.stderr).toBe('');
       expect(first.code).toBe(0);
       expect(first.stdout).toBe(
         'minetrace: read 3 tags from tags.csv (csv): 3 new, 0 updated, 0 unchanged, 0 skipped\n',
       );
-      const second = await run(['tags', 'import', file], env);
+      const second = await runBinary(['tags', 'import', file], env);
       expect(second.stdout).toBe(
         'minetrace: read 3 tags from tags.csv (csv): 0 new, 0 updated, 3 unchanged, 0 skipped\n',
       );
@@ -96,14 +66,14 @@ describe('minetrace tags', () => {
       await test.db.deleteFrom('tags').execute();
       const file = path.join(dir, 'bad.csv');
       await writeFile(file, `${CSV}\nnot-an-address-at-all,X,exchange,s,0.5\n${F2POOL},Y,exchange,s,maybe\n`);
-      const refused = await run(['tags', 'import', file], env);
+      const refused = await runBinary(['tags', 'import', file], env);
       expect(refused.code).toBe(1);
       expect(refused.stderr).toMatch(/2 problem\(s\) in the csv file, nothing imported/);
       expect(refused.stderr).toMatch(/line 5 \(address\): invalid address "not-an-address-at-all"/);
       expect(refused.stderr).toMatch(/line 6 \(confidence\): unknown confidence "maybe"/);
       expect(await listTags(test.db)).toEqual([]);
 
-      const skipped = await run(['tags', 'import', file, '--skip-invalid'], env);
+      const skipped = await runBinary(['tags', 'import', file, '--skip-invalid'], env);
       expect(skipped.code).toBe(0);
       expect(skipped.stderr).toMatch(/skipped 2 invalid entries/);
       expect(skipped.stdout).toMatch(/3 new, 0 updated, 0 unchanged, 2 skipped/);
@@ -115,7 +85,7 @@ describe('minetrace tags', () => {
   it(
     'imports the OFAC SDN list (.txt) as sanctioned tags, skipping its one non-Bitcoin line',
     async () => {
-      const result = await run(['tags', 'import', OFAC_LIST, '--skip-invalid'], env);
+      const result = await runBinary(['tags', 'import', OFAC_LIST, '--skip-invalid'], env);
       expect(result.code).toBe(0);
       expect(result.stderr).toMatch(/line 355: invalid address "TUCsTq7TofTCJRRoHk6RvhMoS2mJLm5Yzq"/);
       // 435 lines - 1 Tron address = 434.
@@ -128,12 +98,12 @@ describe('minetrace tags', () => {
   it(
     'exports TagPack YAML that imports into another database as the same rows',
     async () => {
-      const exported = await run(['tags', 'export', '--category', 'exchange'], env);
+      const exported = await runBinary(['tags', 'export', '--category', 'exchange'], env);
       expect(exported.code).toBe(0);
       expect(exported.stdout).toMatch(/^title: minetrace tags$/m);
       const file = path.join(dir, 'export.yaml');
       await writeFile(file, exported.stdout);
-      const imported = await run(['tags', 'import', file], { ...env, DATABASE_URL: other.url! });
+      const imported = await runBinary(['tags', 'import', file], { ...env, DATABASE_URL: other.url! });
       expect(imported.code).toBe(0);
       expect(imported.stdout).toMatch(/read 2 tags from export.yaml \(tagpack\): 2 new/);
       const strip = (rows: Awaited<ReturnType<typeof listTags>>) =>
@@ -150,10 +120,10 @@ describe('minetrace tags', () => {
     async () => {
       const file = path.join(dir, 'tags.data');
       await writeFile(file, CSV);
-      const result = await run(['tags', 'import', file], env);
+      const result = await runBinary(['tags', 'import', file], env);
       expect(result.code).toBe(1);
       expect(result.stderr).toMatch(/pass --format tagpack\|ofac\|csv/);
-      const withFormat = await run(['tags', 'import', file, '--format', 'csv'], env);
+      const withFormat = await runBinary(['tags', 'import', file, '--format', 'csv'], env);
       expect(withFormat.code).toBe(0);
     },
     CLI_TEST_TIMEOUT,
@@ -170,13 +140,7 @@ describe('minetrace tags', () => {
     try {
       const admin = await createApiKey(served.db, { name: 'tag desk', role: 'admin' });
       const investigator = await createApiKey(served.db, { name: 'analyst', role: 'investigator' });
-      const remote = {
-        LOG_LEVEL: 'silent',
-        MINETRACE_API_URL: await server.listen(),
-        MINETRACE_API_KEY: admin.secret,
-        // Nothing may be written here: a command that used its own database would fail on this.
-        DATABASE_URL: 'postgres://nobody@127.0.0.1:1/nothing',
-      };
+      const remote = serverEnv(await server.listen(), admin.secret);
       const file = path.join(dir, 'remote.csv');
       await writeFile(file, CSV);
       const bad = path.join(dir, 'remote-bad.csv');

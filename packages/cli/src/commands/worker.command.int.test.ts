@@ -4,9 +4,10 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { closeTestRedis, connectTestRedis } from '@minetrace/api/testing';
 import { createDevnetChain, createWallet, type DevnetNode, startDevnetNode } from '@minetrace/devnet';
 import { createTestDatabase, type TestDatabase } from '@minetrace/shared/db/testing';
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 const BIN = fileURLToPath(new URL('../../bin/minetrace.js', import.meta.url));
@@ -55,18 +56,7 @@ describe('minetrace index --from/--to and minetrace worker', () => {
   chain.generateToAddress(45, miner.address);
 
   beforeAll(async () => {
-    redis = new Redis(REDIS_URL, { lazyConnect: true, maxRetriesPerRequest: 1, enableOfflineQueue: false });
-    redis.on('error', () => {});
-    try {
-      await redis.connect();
-    } catch (err) {
-      throw new Error(
-        `Redis is not reachable at ${REDIS_URL}; start it (redis-server) or set TEST_REDIS_URL`,
-        {
-          cause: err,
-        },
-      );
-    }
+    redis = await connectTestRedis(REDIS_URL);
     test = await createTestDatabase('postgres');
     node = await startDevnetNode({ chain, zmqEndpoint: null });
     dataDir = await mkdtemp(path.join(tmpdir(), 'minetrace-cli-jobs-'));
@@ -82,11 +72,7 @@ describe('minetrace index --from/--to and minetrace worker', () => {
   afterAll(async () => {
     for (const child of children) child.kill('SIGKILL');
     await node?.stop();
-    if (redis !== undefined) {
-      const stale = await redis.keys(`${prefix}*`);
-      if (stale.length > 0) await redis.del(...stale);
-      redis.disconnect();
-    }
+    await closeTestRedis(redis, prefix);
     await test?.close();
     if (dataDir !== undefined) await rm(dataDir, { recursive: true, force: true });
   });

@@ -8,17 +8,10 @@ import { listTags, removeTags, storeTags, tagInputOfRow, tagsOfAddresses } from 
 import { importTags } from './tag-import.js';
 import { parseTagPack } from './tagpack-parser.js';
 import { writeTagPack } from './tagpack-writer.js';
+import { BIP173, F2POOL, OFAC, SAMPLE_TAGS_CSV } from './testing.js';
 
-const F2POOL = '1KFHE7w8BhaENAswwryaoccDb6qcT6DbYY';
-const OFAC = '123WBUDmSJv4GctdVEz6Qq6z8nXSKrJ4KX';
-const BIP173 = 'bc1qw508d6qejxtdg4y5r3zarvary0c5xw7kv8f3t4';
-
-const CSV = [
-  'address,label,category,source,confidence',
-  `${F2POOL},Example Exchange,exchange,https://example.org,0.5`,
-  `${OFAC},Lazarus Group,perpetrator,https://example.org,authority_data`,
-  `${BIP173.toUpperCase()},Example Exchange,exchange,https://example.org,0.5`,
-].join('\n');
+/** The sample with its bech32 address upper-cased, as some lists write it: stored lower-cased. */
+const CSV = SAMPLE_TAGS_CSV.replace(BIP173, BIP173.toUpperCase());
 
 async function count(db: Db): Promise<number> {
   const row = await sql<{ n: bigint }>`SELECT count(*) AS n FROM tags`.execute(db);

@@ -3,7 +3,7 @@ import { createTestDatabase, type TestDatabase } from '@minetrace/shared/db/test
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runTrace } from '../investigate/index.js';
 import type { TracePolicy, TraceResult } from '../investigate/trace.types.js';
-import { indexDemoChain, suspectTraceRequest } from './demo-chain.testing.js';
+import { indexDemoChain, suspectTraceRequest } from '../testing/index.js';
 import { FORMATS, flowTotals, type ParsedGraph, roundTrip, total } from './flow-graph-parsers.testing.js';
 
 /** An edge as text that names it and its amounts exactly, for comparing edge lists as multisets. */

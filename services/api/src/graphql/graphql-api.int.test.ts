@@ -1,17 +1,15 @@
 import { createHash, randomUUID } from 'node:crypto';
-import { createDevnetChain, type GroundTruth, runScenario } from '@minetrace/devnet';
-import { applyBlock, syncPools } from '@minetrace/indexer';
-import { decodeBlock } from '@minetrace/shared/chain';
+import type { GroundTruth } from '@minetrace/devnet';
 import type { Db } from '@minetrace/shared/db';
 import { createTestDatabase, type TestDatabase } from '@minetrace/shared/db/testing';
 import { createLogger } from '@minetrace/shared/log';
-import { loadPools } from '@minetrace/shared/pools';
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
 import { type KyselyPlugin, type RootOperationNode, SelectQueryNode } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApiKey } from '../auth/api-key.repository.js';
 import { createAuthenticator } from '../auth/authenticator.js';
 import { type ApiServer, type ApiServerConfig, createApiServer } from '../http/api-server.js';
+import { closeTestRedis, connectTestRedis, indexDemoChain } from '../testing/index.js';
 
 const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
 const MAX_COST = 10_000;
@@ -53,27 +51,6 @@ function createQueryCounter(): { plugin: KyselyPlugin; selects: string[]; reset(
       },
     },
   };
-}
-
-async function connectRedis(): Promise<Redis> {
-  const redis = new Redis(REDIS_URL, {
-    lazyConnect: true,
-    maxRetriesPerRequest: 1,
-    enableOfflineQueue: false,
-  });
-  redis.on('error', () => {});
-  try {
-    await redis.connect();
-    await redis.ping();
-  } catch (err) {
-    redis.disconnect();
-    throw new Error(
-      `Redis is not reachable at ${REDIS_URL} (${(err as Error).message}); start it (redis-server, or ` +
-        '`docker compose -f infra/compose.yml up -d redis`) or point TEST_REDIS_URL at one',
-      { cause: err },
-    );
-  }
-  return redis;
 }
 
 describe('GraphQL API over HTTP on the indexed demo chain', () => {
@@ -152,19 +129,13 @@ describe('GraphQL API over HTTP on the indexed demo chain', () => {
   }
 
   beforeAll(async () => {
-    redis = await connectRedis();
+    redis = await connectTestRedis(REDIS_URL);
     test = await createTestDatabase('postgres');
     db = test.db.withPlugin(counter.plugin);
-    const chain = createDevnetChain();
-    truth = runScenario('demo', chain);
-    const pools = loadPools();
-    await syncPools(test.db, pools);
-    for (let height = 0; height <= chain.tipHeight(); height++) {
-      const block = chain.getBlock(chain.hashAtHeight(height)!)!;
-      blockTime.set(height, block.time);
-      const rows = decodeBlock(block.raw, 'regtest');
-      await applyBlock(test.db, rows, pools, { height });
-    }
+    truth = await indexDemoChain(test.db, {
+      tags: false,
+      onBlock: (block) => blockTime.set(block.height, block.time),
+    });
     for (const role of ['investigator', 'screener', 'admin'] as const) {
       const { secret, key } = await createApiKey(test.db, { name: `${role} key`, role });
       keys[role] = { secret, id: key.id };
@@ -174,11 +145,7 @@ describe('GraphQL API over HTTP on the indexed demo chain', () => {
 
   afterAll(async () => {
     for (const server of servers) await server.close();
-    if (redis !== undefined) {
-      const stale = await redis.keys(`${prefix}*`);
-      if (stale.length > 0) await redis.del(...stale);
-      redis.disconnect();
-    }
+    await closeTestRedis(redis, prefix);
     await test?.close();
   });
 

@@ -6,6 +6,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { createTestDatabase, type TestDatabase } from '@minetrace/shared/db/testing';
 import { createLogger } from '@minetrace/shared/log';
 import { listTags } from '@minetrace/shared/tags';
+import { BIP173, SAMPLE_TAGS_CSV as CSV, F2POOL, OFAC } from '@minetrace/shared/tags/testing';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApiKey } from '../auth/api-key.repository.js';
@@ -14,16 +15,6 @@ import { createJobRegistry } from '../jobs/job-runner.js';
 import { createJobSystem, type JobSystem } from '../jobs/job-system.js';
 import { type ApiServer, createApiServer } from './api-server.js';
 import { MAX_UPLOAD_BYTES } from './upload-gate.js';
-
-const F2POOL = '1KFHE7w8BhaENAswwryaoccDb6qcT6DbYY';
-const OFAC = '123WBUDmSJv4GctdVEz6Qq6z8nXSKrJ4KX';
-const BIP173 = 'bc1qw508d6qejxtdg4y5r3zarvary0c5xw7kv8f3t4';
-const CSV = [
-  'address,label,category,source,confidence',
-  `${F2POOL},Example Exchange,exchange,https://example.org,0.5`,
-  `${OFAC},Lazarus Group,perpetrator,https://example.org,authority_data`,
-  `${BIP173},Example Exchange,exchange,https://example.org,0.5`,
-].join('\n');
 
 interface Answer {
   status: number;

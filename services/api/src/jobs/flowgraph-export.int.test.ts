@@ -8,14 +8,14 @@ import { createTestDatabase, type TestDatabase } from '@minetrace/shared/db/test
 import { createLogger } from '@minetrace/shared/log';
 import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { indexDemoChain, suspectTraceRequest } from '../export/demo-chain.testing.js';
 import { readExport, total } from '../export/flow-graph-parsers.testing.js';
 import { runTrace } from '../investigate/index.js';
+import { closeTestRedis, connectTestRedis, indexDemoChain, suspectTraceRequest } from '../testing/index.js';
 import { createApiJobHandlers } from './api-job-handlers.js';
-import { connectTestRedis, startWorkerChild, type WorkerChild, waitUntil } from './job.testing.js';
+import { createWorkerChildPeer, startWorkerChild, type WorkerChild, waitUntil } from './job.testing.js';
 import { createJobRegistry } from './job-runner.js';
 import { getJobResult } from './job-store.js';
-import { createJobSystem, type JobSystem } from './job-system.js';
+import type { JobSystem } from './job-system.js';
 
 const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
 const logger = createLogger({ level: process.env.TEST_LOG_LEVEL === 'debug' ? 'debug' : 'silent' });
@@ -43,45 +43,21 @@ describe('a flow-graph export whose worker is killed mid-write (BullMQ on Redis,
     redis = await connectTestRedis(REDIS_URL);
     test = await createTestDatabase('postgres');
     dataDir = await mkdtemp(path.join(tmpdir(), 'minetrace-export-crash-'));
+    const childEnv = {
+      DATABASE_URL: test.url!,
+      REDIS_URL,
+      MINETRACE_DATA_DIR: dataDir,
+      JOB_REDIS_PREFIX: prefix,
+    };
     // The worker process starts (a few seconds of module loading) while the chain is indexed.
-    [truth, child] = await Promise.all([
-      indexDemoChain(test.db),
-      startWorkerChild({
-        DATABASE_URL: test.url!,
-        REDIS_URL,
-        MINETRACE_DATA_DIR: dataDir,
-        JOB_REDIS_PREFIX: prefix,
-      }),
-    ]);
-    producer = createJobSystem({
-      db: test.db,
-      config: {
-        REDIS_URL,
-        MINETRACE_DATA_DIR: dataDir,
-        JOB_RESULT_TTL: 3600,
-        JOB_CONCURRENCY: 1,
-        JOB_MAX_ATTEMPTS: 5,
-      },
-      logger,
-      redisPrefix: prefix,
-      timings: {
-        backoffMs: 50,
-        cancelPollMs: 100,
-        progressIntervalMs: 0,
-        lockDurationMs: 1000,
-        stalledIntervalMs: 500,
-      },
-    });
+    [truth, child] = await Promise.all([indexDemoChain(test.db), startWorkerChild(childEnv)]);
+    producer = createWorkerChildPeer(test.db, childEnv, logger);
   });
 
   afterAll(async () => {
     await child?.kill();
     await producer?.close();
-    if (redis !== undefined) {
-      const stale = await redis.keys(`${prefix}*`);
-      if (stale.length > 0) await redis.del(...stale);
-      redis.disconnect();
-    }
+    await closeTestRedis(redis, prefix);
     await test?.close();
     if (dataDir !== undefined) await rm(dataDir, { recursive: true, force: true });
   });

@@ -24,10 +24,12 @@ import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApiKey } from '../auth/api-key.repository.js';
 import { type ApiServer, createApiServer } from '../http/api-server.js';
+import { closeTestRedis, connectTestRedis } from '../testing/index.js';
 import { createApiJobHandlers } from './api-job-handlers.js';
 import {
-  connectTestRedis,
   createStepsHandler,
+  createWorkerChildPeer,
+  FAST_JOB_TIMINGS,
   startWorkerChild,
   stepLine,
   type WorkerChild,
@@ -39,13 +41,6 @@ import { createJobSystem, type JobSystem } from './job-system.js';
 const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
 const FINALITY_DEPTH = 6;
 const logger = createLogger({ level: process.env.TEST_LOG_LEVEL === 'debug' ? 'debug' : 'silent' });
-const FAST = {
-  backoffMs: 50,
-  cancelPollMs: 100,
-  progressIntervalMs: 0,
-  lockDurationMs: 1000,
-  stalledIntervalMs: 500,
-};
 
 /**
  * A devnet chain of 110 matured blocks, a funding block, then two multi-input spends: tx1 spends
@@ -157,7 +152,7 @@ describe('batch jobs on BullMQ (real Redis) with results in Postgres, over the H
       },
       logger,
       redisPrefix: prefix,
-      timings: FAST,
+      timings: FAST_JOB_TIMINGS,
     });
     systems.push(system);
     registry = createJobRegistry([
@@ -191,11 +186,7 @@ describe('batch jobs on BullMQ (real Redis) with results in Postgres, over the H
     await server?.close();
     for (const one of systems) await one.close();
     await node?.stop();
-    if (redis !== undefined) {
-      const stale = await redis.keys(`${prefix}*`);
-      if (stale.length > 0) await redis.del(...stale);
-      redis.disconnect();
-    }
+    await closeTestRedis(redis, prefix);
     await test?.close();
     if (dataDir !== undefined) await rm(dataDir, { recursive: true, force: true });
   });
@@ -510,27 +501,15 @@ describe('batch jobs on BullMQ (real Redis) with results in Postgres, over the H
   });
 
   it('a worker killed mid-job leaves it to another worker, which completes it exactly once', async () => {
-    const crashPrefix = `${prefix}-crash`;
-    const producer = createJobSystem({
-      db,
-      config: {
-        REDIS_URL,
-        MINETRACE_DATA_DIR: dataDir,
-        JOB_RESULT_TTL: 3600,
-        JOB_CONCURRENCY: 1,
-        JOB_MAX_ATTEMPTS: 5,
-      },
-      logger,
-      redisPrefix: crashPrefix,
-      timings: FAST,
-    });
-    systems.push(producer);
-    const child = await startWorkerChild({
+    const childEnv = {
       DATABASE_URL: test.url!,
       REDIS_URL,
       MINETRACE_DATA_DIR: dataDir,
-      JOB_REDIS_PREFIX: crashPrefix,
-    });
+      JOB_REDIS_PREFIX: `${prefix}-crash`,
+    };
+    const producer = createWorkerChildPeer(db, childEnv, logger);
+    systems.push(producer);
+    const child = await startWorkerChild(childEnv);
     children.push(child);
 
     const STEPS = 40;
@@ -604,7 +583,7 @@ describe('batch jobs in-process (REDIS_URL unset)', () => {
         JOB_MAX_ATTEMPTS: 3,
       },
       logger,
-      timings: FAST,
+      timings: FAST_JOB_TIMINGS,
     });
     systems.push(system);
     return system;

@@ -3,9 +3,11 @@ import { Writable } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { RetryableError } from '@minetrace/shared';
+import type { Db } from '@minetrace/shared/db';
+import type { Logger } from '@minetrace/shared/log';
 import type { JobHandler } from '@minetrace/shared/queue';
-import { Redis } from 'ioredis';
 import { z } from 'zod';
+import { createJobSystem, type JobSystem, type JobTimings } from './job-system.js';
 
 /** Payload of the test-only `test.steps` job. */
 export const stepsSchema = z.object({
@@ -120,26 +122,42 @@ export async function waitUntil<T>(
   return last;
 }
 
-/** A connected Redis client for a test; fails saying how to start Redis when there is none. */
-export async function connectTestRedis(url: string): Promise<Redis> {
-  const redis = new Redis(url, {
-    lazyConnect: true,
-    maxRetriesPerRequest: 1,
-    enableOfflineQueue: false,
+/** Queue timings short enough that retries, cancels and stalled jobs settle within a second. */
+export const FAST_JOB_TIMINGS: JobTimings = {
+  backoffMs: 50,
+  cancelPollMs: 100,
+  progressIntervalMs: 0,
+  lockDurationMs: 1000,
+  stalledIntervalMs: 500,
+};
+
+/** What `startWorkerChild` hands its worker: the database, the queue and the result directory. */
+export interface WorkerChildEnv {
+  DATABASE_URL: string;
+  REDIS_URL: string;
+  MINETRACE_DATA_DIR: string;
+  JOB_REDIS_PREFIX: string;
+}
+
+/**
+ * A job system in this process on the queue and result directory of a worker child's `env`, with the
+ * child's limits (one job at a time, 5 attempts) and `FAST_JOB_TIMINGS`: a crash test enqueues through
+ * it, and its worker, once started, takes over the job a killed child leaves.
+ */
+export function createWorkerChildPeer(db: Db, env: WorkerChildEnv, logger: Logger): JobSystem {
+  return createJobSystem({
+    db,
+    config: {
+      REDIS_URL: env.REDIS_URL,
+      MINETRACE_DATA_DIR: env.MINETRACE_DATA_DIR,
+      JOB_RESULT_TTL: 3600,
+      JOB_CONCURRENCY: 1,
+      JOB_MAX_ATTEMPTS: 5,
+    },
+    logger,
+    redisPrefix: env.JOB_REDIS_PREFIX,
+    timings: FAST_JOB_TIMINGS,
   });
-  redis.on('error', () => {});
-  try {
-    await redis.connect();
-    await redis.ping();
-  } catch (err) {
-    redis.disconnect();
-    throw new Error(
-      `Redis is not reachable at ${url} (${(err as Error).message}); start it (redis-server, or ` +
-        '`docker compose -f infra/compose.yml up -d redis`) or point TEST_REDIS_URL at one',
-      { cause: err },
-    );
-  }
-  return redis;
 }
 
 /** A job worker in a process of its own (`job-worker.child.ts`), for a test to kill. */
@@ -151,14 +169,8 @@ export interface WorkerChild {
   kill(): Promise<void>;
 }
 
-/**
- * Starts `job-worker.child.ts` with `env` (DATABASE_URL, REDIS_URL, MINETRACE_DATA_DIR,
- * JOB_REDIS_PREFIX) and waits until it consumes from the queue.
- */
-export async function startWorkerChild(
-  env: Record<string, string>,
-  timeoutMs = 60_000,
-): Promise<WorkerChild> {
+/** Starts `job-worker.child.ts` with `env` and waits until it consumes from the queue. */
+export async function startWorkerChild(env: WorkerChildEnv, timeoutMs = 60_000): Promise<WorkerChild> {
   const script = fileURLToPath(new URL('./job-worker.child.ts', import.meta.url));
   const child = spawn(process.execPath, ['--import', 'tsx', script], {
     env: { ...process.env, ...env },

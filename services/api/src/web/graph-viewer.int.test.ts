@@ -1,16 +1,13 @@
 import { mkdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { createDevnetChain, type GroundTruth, runScenario } from '@minetrace/devnet';
-import { applyBlock, syncPools } from '@minetrace/indexer';
-import { decodeBlock } from '@minetrace/shared/chain';
+import type { GroundTruth } from '@minetrace/devnet';
 import { createTestDatabase, type TestDatabase } from '@minetrace/shared/db/testing';
 import { createLogger } from '@minetrace/shared/log';
-import { loadPools } from '@minetrace/shared/pools';
-import { storeTags } from '@minetrace/shared/tags';
 import { type Browser, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type ApiServer, createApiServer } from '../http/api-server.js';
+import { indexDemoChain } from '../testing/index.js';
 
 /** Debian's Chromium, as the machines running these tests install it (see .ci/run). */
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
@@ -56,15 +53,7 @@ describe('flow-graph viewer in Chromium on the demo chain', () => {
 
   beforeAll(async () => {
     test = await createTestDatabase('postgres');
-    const chain = createDevnetChain();
-    truth = runScenario('demo', chain);
-    const pools = loadPools();
-    await syncPools(test.db, pools);
-    for (let height = 0; height <= chain.tipHeight(); height++) {
-      const rows = decodeBlock(chain.getBlock(chain.hashAtHeight(height)!)!.raw, 'regtest');
-      await applyBlock(test.db, rows, pools, { height });
-    }
-    await storeTags(test.db, truth.tags, 'demo scenario');
+    truth = await indexDemoChain(test.db);
     // No key configured: the open localhost mode, as `npm start` serves it.
     server = createApiServer({
       db: test.db,

@@ -4,10 +4,10 @@ import type { Db } from '@minetrace/shared/db';
 import { createTestDatabase, type TestDatabase } from '@minetrace/shared/db/testing';
 import { createLogger } from '@minetrace/shared/log';
 import { loadPools } from '@minetrace/shared/pools';
-import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { applyBlock } from '../ingest/block-ingest.js';
 import { syncPools } from '../ingest/pool-sync.js';
+import { addressOf, DERIVED_ROW_QUERIES, snapshotRows } from '../ingest/row-snapshot.testing.js';
 import { type BackfillProgress, backfillRange } from './backfill-range.js';
 import { createChainFollower } from './chain-follower.js';
 import { BackfillRangeError } from './follow.errors.js';
@@ -21,39 +21,17 @@ const LAST = 180;
  * Every chain and derived row, in a stable order, as text; ids of addresses shown as the addresses, so
  * two databases written in other batch sizes compare equal only if they hold the same facts.
  */
-async function snapshot(db: Db) {
-  const rows = async (query: string) =>
-    (await sql.raw<Record<string, unknown>>(query).execute(db)).rows.map((row) =>
-      JSON.stringify(row, (_, value) => (typeof value === 'bigint' ? value.toString() : value)),
-    );
-  const address = (column: string) => `(SELECT x.address FROM addresses x WHERE x.id = ${column})`;
-  return {
-    blocks: await rows('SELECT * FROM blocks ORDER BY height'),
-    txs: await rows('SELECT * FROM txs ORDER BY id'),
-    outputs: await rows(
-      `SELECT tx_id, n, value, script_type, ${address('o.address_id')} AS address, spent_by_tx_id, spent_by_input
+function snapshot(db: Db) {
+  return snapshotRows(db, {
+    blocks: 'SELECT * FROM blocks ORDER BY height',
+    txs: 'SELECT * FROM txs ORDER BY id',
+    outputs: `SELECT tx_id, n, value, script_type, ${addressOf('o.address_id')} AS address, spent_by_tx_id, spent_by_input
        FROM outputs o ORDER BY tx_id, n`,
-    ),
-    addresses: await rows(
-      `SELECT address, script_type, first_height, ${address('a.cluster_id')} AS cluster FROM addresses a
+    addresses: `SELECT address, script_type, first_height, ${addressOf('a.cluster_id')} AS cluster FROM addresses a
        ORDER BY address`,
-    ),
-    payouts: await rows(
-      `SELECT payout_tx_id, n, height, pool_id, source_tx_id, ${address('p.address_id')} AS address, value, hop
-       FROM payouts p ORDER BY payout_tx_id, n`,
-    ),
-    pool_outputs: await rows('SELECT * FROM pool_outputs ORDER BY tx_id, n'),
-    distributions: await rows(
-      `SELECT pool_id, kind, height, seq, array(SELECT ${address('u')} FROM unnest(address_ids) AS u) AS addresses,
-         amounts FROM distributions ORDER BY pool_id, kind, height, seq`,
-    ),
-    clusters: await rows(`SELECT ${address('c.id')} AS root, size, height FROM clusters c ORDER BY root`),
-    cluster_merges: await rows(
-      `SELECT height, tx_id, ${address('m.winner')} AS winner, ${address('m.loser')} AS loser, new_size
-       FROM cluster_merges m ORDER BY id`,
-    ),
-    state: await rows('SELECT network, tip_height, tip_hash, final_height FROM chain_state'),
-  };
+    ...DERIVED_ROW_QUERIES,
+    state: 'SELECT network, tip_height, tip_hash, final_height FROM chain_state',
+  });
 }
 
 describe('backfillRange and the follower catching up in batches', () => {

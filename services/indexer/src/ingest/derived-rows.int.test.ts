@@ -10,6 +10,7 @@ import { applyBlock } from './block-ingest.js';
 import { rollbackTo } from './block-rollback.js';
 import { deriveAfterBlock } from './derived-rows.js';
 import { syncPools } from './pool-sync.js';
+import { addressOf, DERIVED_ROW_QUERIES, snapshotRows } from './row-snapshot.testing.js';
 
 /** The demo chain's first blocks: pools mine from height 13, pay out after coinbase maturity (100). */
 const LAST = 180;
@@ -37,36 +38,14 @@ async function applyRange(db: Db, from: number, to: number) {
  * Every derived row, in a stable order, as text. Addresses appear as strings: a rollback deletes the
  * addresses first seen above the fork, and the same addresses come back with new ids.
  */
-async function snapshot(db: Db) {
-  const rows = async (query: string) =>
-    (await sql.raw<Record<string, unknown>>(query).execute(db)).rows.map((row) =>
-      JSON.stringify(row, (_, value) => (typeof value === 'bigint' ? value.toString() : value)),
-    );
-  const address = (column: string) => `(SELECT x.address FROM addresses x WHERE x.id = ${column})`;
-  return {
-    payouts: await rows(
-      `SELECT payout_tx_id, n, height, pool_id, source_tx_id, ${address('p.address_id')} AS address, value, hop
-       FROM payouts p ORDER BY payout_tx_id, n`,
-    ),
-    pool_outputs: await rows('SELECT * FROM pool_outputs ORDER BY tx_id, n'),
-    pool_known_addresses: await rows(
-      `SELECT pool_id, ${address('k.address_id')} AS address, first_height FROM pool_known_addresses k
+function snapshot(db: Db) {
+  return snapshotRows(db, {
+    ...DERIVED_ROW_QUERIES,
+    pool_known_addresses: `SELECT pool_id, ${addressOf('k.address_id')} AS address, first_height FROM pool_known_addresses k
        ORDER BY pool_id, address`,
-    ),
-    distributions: await rows(
-      `SELECT pool_id, kind, height, seq, array(SELECT ${address('u')} FROM unnest(address_ids) AS u) AS addresses,
-         amounts FROM distributions ORDER BY pool_id, kind, height, seq`,
-    ),
-    clusters: await rows(`SELECT ${address('c.id')} AS root, size, height FROM clusters c ORDER BY root`),
-    cluster_merges: await rows(
-      `SELECT height, tx_id, ${address('m.winner')} AS winner, ${address('m.loser')} AS loser, new_size
-       FROM cluster_merges m ORDER BY id`,
-    ),
-    address_clusters: await rows(
-      `SELECT a.address, ${address('a.cluster_id')} AS cluster FROM addresses a WHERE a.cluster_id IS NOT NULL
+    address_clusters: `SELECT a.address, ${addressOf('a.cluster_id')} AS cluster FROM addresses a WHERE a.cluster_id IS NOT NULL
        ORDER BY address`,
-    ),
-  };
+  });
 }
 
 describe.each(['postgres', 'pglite'] as const)('derived rows on %s', (kind) => {

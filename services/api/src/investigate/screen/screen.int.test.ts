@@ -1,15 +1,13 @@
-import { createDevnetChain, type GroundTruth, runScenario } from '@minetrace/devnet';
-import { applyBlock, syncPools } from '@minetrace/indexer';
-import { decodeBlock } from '@minetrace/shared/chain';
+import { createDevnetChain, type GroundTruth } from '@minetrace/devnet';
 import type { Db } from '@minetrace/shared/db';
 import { createTestDatabase, type TestDatabase } from '@minetrace/shared/db/testing';
 import { createLogger } from '@minetrace/shared/log';
-import { loadPools } from '@minetrace/shared/pools';
 import { storeTags } from '@minetrace/shared/tags';
 import { type KyselyPlugin, sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApiKey } from '../../auth/api-key.repository.js';
 import { type ApiServer, createApiServer } from '../../http/api-server.js';
+import { indexChain, indexDemoChain } from '../../testing/index.js';
 import { runTrace } from '../trace/run-trace.js';
 import type { TraceResult } from '../trace.types.js';
 import { screenAddresses } from './screen.js';
@@ -93,14 +91,7 @@ describe('screening on the indexed demo chain', () => {
     test = await createTestDatabase('postgres');
     db = test.db.withPlugin(counter.plugin);
     chain = createDevnetChain();
-    truth = runScenario('demo', chain);
-    const pools = loadPools();
-    await syncPools(test.db, pools);
-    for (let height = 0; height <= chain.tipHeight(); height++) {
-      const block = chain.getBlock(chain.hashAtHeight(height)!)!;
-      await applyBlock(test.db, decodeBlock(block.raw, 'regtest'), pools, { height });
-    }
-    await storeTags(test.db, truth.tags, null);
+    truth = await indexDemoChain(test.db, { chain });
     for (const role of ['investigator', 'screener'] as const) {
       keys[role] = (await createApiKey(test.db, { name: `${role} key`, role })).secret;
     }
@@ -367,12 +358,7 @@ describe('screening on the indexed demo chain', () => {
       let partial: TestDatabase;
       beforeAll(async () => {
         partial = await createTestDatabase('postgres', { name: 'screen_partial' });
-        const pools = loadPools();
-        await syncPools(partial.db, pools);
-        for (let height = PARTIAL_FROM; height <= chain.tipHeight(); height++) {
-          const block = chain.getBlock(chain.hashAtHeight(height)!)!;
-          await applyBlock(partial.db, decodeBlock(block.raw, 'regtest'), pools, { height });
-        }
+        await indexChain(partial.db, chain, { from: PARTIAL_FROM });
         await storeTags(partial.db, truth.tags, null);
       }, 300_000);
       afterAll(async () => {

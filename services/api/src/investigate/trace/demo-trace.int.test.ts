@@ -1,14 +1,10 @@
-import { createDevnetChain, type GroundTruth, runScenario } from '@minetrace/devnet';
-import { applyBlock, syncPools } from '@minetrace/indexer';
-import { decodeBlock } from '@minetrace/shared/chain';
+import type { GroundTruth } from '@minetrace/devnet';
 import { createTestDatabase, type TestDatabase } from '@minetrace/shared/db/testing';
-import { loadPools } from '@minetrace/shared/pools';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { indexDemoChain, suspectTraceRequest, suspectTraceSummary } from '../../testing/index.js';
 import type { TracePolicy } from '../trace.types.js';
 import { findPaths } from './find-paths.js';
 import { runTrace } from './run-trace.js';
-
-const pools = loadPools();
 
 /**
  * The demo scenario indexed from its blocks, its tags loaded, and the suspect's flow traced: the
@@ -20,18 +16,7 @@ describe('tracing the demo suspect (postgres)', () => {
   let truth: GroundTruth;
   beforeAll(async () => {
     test = await createTestDatabase('postgres');
-    const chain = createDevnetChain();
-    truth = runScenario('demo', chain, { seed: 'minetrace' });
-    await syncPools(test.db, pools);
-    for (let height = 0; height <= chain.tipHeight(); height++) {
-      const rows = decodeBlock(chain.getBlock(chain.hashAtHeight(height)!)!.raw, 'regtest');
-      await applyBlock(test.db, rows, pools, { height, payoutMaxHops: 3, finalityDepth: 6 });
-    }
-    await test.db
-      .insertInto('tags')
-      .values(truth.tags)
-      .onConflict((c) => c.doNothing())
-      .execute();
+    truth = await indexDemoChain(test.db);
   }, 240_000);
   afterAll(async () => {
     await test?.close();
@@ -42,23 +27,8 @@ describe('tracing the demo suspect (postgres)', () => {
   for (const policy of ['poison', 'haircut', 'fifo', 'lifo', 'tiho'] as TracePolicy[]) {
     it(`${policy}: reaches the exchange with exactly the expected satoshis`, async () => {
       const expected = flow().trace;
-      const result = await runTrace(test.db, {
-        from: { addresses: expected.from.addresses },
-        direction: expected.direction,
-        policy,
-        maxHops: expected.maxHops,
-        minValue: BigInt(expected.minValue),
-        maxNodes: 10_000,
-        stopAt: expected.stopAt,
-      });
-      const figures = expected.byPolicy[policy];
-      expect(result.summary).toMatchObject({
-        sourceValue: BigInt(expected.sourceValue),
-        reachedValue: BigInt(figures.reachedValue),
-        unspentValue: BigInt(figures.unspentValue),
-        feeValue: BigInt(figures.feeValue),
-        cutOffValue: BigInt(figures.cutOffValue),
-      });
+      const result = await runTrace(test.db, suspectTraceRequest(truth, policy));
+      expect(result.summary).toMatchObject(suspectTraceSummary(truth, policy));
       expect(result.truncated).toBe(false);
       // An edge is one output: it never carries more taint than the output holds, and no output is drawn twice.
       for (const e of result.edges)

@@ -1,8 +1,5 @@
 import { createDevnetChain, createWallet, type Utxo } from '@minetrace/devnet';
-import { applyBlock, syncPools } from '@minetrace/indexer';
-import { decodeBlock } from '@minetrace/shared/chain';
 import { createTestDatabase, type TestDatabase } from '@minetrace/shared/db/testing';
-import { loadPools } from '@minetrace/shared/pools';
 import { graphql } from 'graphql';
 import { createSchema } from 'graphql-yoga';
 import { sql } from 'kysely';
@@ -10,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { OPEN_PRINCIPAL } from '../../auth/principal.js';
 import { createApiContext } from '../../graphql/api-context.js';
 import { resolvers, typeDefs } from '../../graphql/graphql-handler.js';
+import { indexChain } from '../../testing/index.js';
 import type { TracePolicy, TraceRequest, TraceResult } from '../trace.types.js';
 import { findPaths, pathsToFlowGraph } from './find-paths.js';
 import { runTrace, TraceInputError } from './run-trace.js';
@@ -21,7 +19,6 @@ import { runTrace, TraceInputError } from './run-trace.js';
  *   tx2:   [X 900_000] → [E 850_000], fee 50_000
  * Y and E stay unspent. E is tagged `exchange`, S `sanctioned`.
  */
-const pools = loadPools();
 const chain = createDevnetChain();
 const wallet = createWallet('trace-int', { chain });
 const miner = wallet.newAddress('p2wpkh', 'miner');
@@ -82,11 +79,7 @@ describe('runTrace on a hand-built chain (postgres)', () => {
   let test: TestDatabase;
   beforeAll(async () => {
     test = await createTestDatabase('postgres');
-    await syncPools(test.db, pools);
-    for (let height = 0; height <= chain.tipHeight(); height++) {
-      const rows = decodeBlock(chain.getBlock(chain.hashAtHeight(height)!)!.raw, 'regtest');
-      await applyBlock(test.db, rows, pools, { height, payoutMaxHops: 3, finalityDepth: 6 });
-    }
+    await indexChain(test.db, chain);
     await test.db
       .insertInto('tags')
       .values([
