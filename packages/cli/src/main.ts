@@ -11,7 +11,12 @@ import { registerServe } from './commands/serve.command.js';
 import { registerTags } from './commands/tags.command.js';
 import { registerWorker } from './commands/worker.command.js';
 
-/** Builds the `minetrace` program; every subcommand lives in its own `commands/*.command.ts`. */
+/**
+ * Builds the `minetrace` program. Every subcommand is defined in its own `commands/*.command.ts`,
+ * which imports nothing heavy (only types from the services): the command's work is in its
+ * `*.action.ts`, imported when the command runs, so that `--help` or `decode` never loads the API,
+ * the indexer or the devnet.
+ */
 export function createProgram(): Command {
   const program = new Command('minetrace')
     .description('Bitcoin indexer and investigation API: mining income, payouts, clusters and fund flows')

@@ -1,18 +1,15 @@
-import { writeFile } from 'node:fs/promises';
-import {
-  createDevnetChain,
-  groundTruthToJson,
-  runScenario,
-  SCENARIO_NAMES,
-  type ScenarioName,
-  startDevnetNode,
-} from '@minetrace/devnet';
-import { NonRetryableError } from '@minetrace/shared';
-import { writeTagPack } from '@minetrace/shared/tags';
+import type { SCENARIO_NAMES as DEVNET_SCENARIOS } from '@minetrace/devnet';
 import type { Command } from 'commander';
 import { InvalidArgumentError } from 'commander';
 
-interface DevnetOptions {
+/**
+ * The devnet's scenarios, spelled out so that `--help` does not load the devnet; `satisfies` makes
+ * any difference from `SCENARIO_NAMES` of `@minetrace/devnet` (a name, the order) a compile error.
+ */
+const SCENARIO_NAMES = ['demo', 'mainnet-like'] as const satisfies typeof DEVNET_SCENARIOS;
+
+/** The options of `minetrace devnet`, as commander hands them over. */
+export interface DevnetOptions {
   scenario: string;
   seed: string;
   rpcPort: number;
@@ -38,9 +35,6 @@ function parsePositive(value: string): number {
   return n;
 }
 
-/** A regtest address nobody's wallet owns, for blocks mined on the interval timer. */
-const INTERVAL_MINER_ADDRESS = 'bcrt1qqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqdku202';
-
 export function registerDevnet(program: Command): void {
   program
     .command('devnet')
@@ -58,76 +52,7 @@ export function registerDevnet(program: Command): void {
     .option('--ground-truth <file>', 'write the scenario ground truth as JSON to <file>')
     .option('--tags <file>', 'write the scenario attribution tags as a TagPack to <file> (for `tags import`)')
     .action(async (opts: DevnetOptions) => {
-      if ((opts.rpcUser === undefined) !== (opts.rpcPassword === undefined)) {
-        throw new NonRetryableError('devnet: --rpc-user and --rpc-password go together');
-      }
-      if (opts.scenario !== 'none' && !(SCENARIO_NAMES as readonly string[]).includes(opts.scenario)) {
-        throw new NonRetryableError(`devnet: unknown scenario '${opts.scenario}'`);
-      }
-      if (opts.groundTruth !== undefined && opts.scenario === 'none') {
-        throw new NonRetryableError('devnet: --ground-truth needs a --scenario');
-      }
-      if (opts.tags !== undefined && opts.scenario === 'none') {
-        throw new NonRetryableError('devnet: --tags needs a --scenario');
-      }
-      const chain = createDevnetChain();
-      if (opts.scenario !== 'none') {
-        const started = Date.now();
-        const truth = runScenario(opts.scenario as ScenarioName, chain, { seed: opts.seed });
-        process.stdout.write(
-          `scenario ${opts.scenario}: ${chain.tipHeight()} blocks in ${Date.now() - started} ms\n`,
-        );
-        if (opts.groundTruth !== undefined) {
-          await writeFile(opts.groundTruth, groundTruthToJson(truth));
-          process.stdout.write(`ground truth: ${opts.groundTruth}\n`);
-        }
-        if (opts.tags !== undefined) {
-          const header = {
-            title: `minetrace ${opts.scenario} scenario`,
-            creator: 'minetrace devnet',
-            isPublic: true,
-            description: `attribution tags of the ${opts.scenario} scenario, seed ${opts.seed}`,
-          };
-          await writeFile(opts.tags, writeTagPack(header, truth.tags));
-          process.stdout.write(`tags: ${opts.tags} (${truth.tags.length})\n`);
-        }
-      }
-      const node = await startDevnetNode({
-        chain,
-        rpcPort: opts.rpcPort,
-        rpcUser: opts.rpcUser,
-        rpcPassword: opts.rpcPassword,
-        datadir: opts.datadir,
-        zmqEndpoint: opts.zmq === false ? null : opts.zmq,
-        host: opts.host,
-      });
-      process.stdout.write(
-        [
-          `rpc:    ${node.rpcUrl}`,
-          `rest:   ${node.restUrl}`,
-          `zmq:    ${node.zmqUrl ?? 'disabled'}`,
-          `cookie: ${node.cookiePath ?? 'none (no --datadir)'}`,
-          `tip:    ${chain.tipHeight()} ${chain.tipHash()}`,
-          '',
-        ].join('\n'),
-      );
-      const timer =
-        opts.mineInterval === undefined
-          ? undefined
-          : setInterval(() => {
-              const [hash] = chain.generateToAddress(1, INTERVAL_MINER_ADDRESS);
-              process.stdout.write(`mined ${chain.tipHeight()} ${hash}\n`);
-            }, opts.mineInterval);
-      await new Promise<void>((resolve) => {
-        const shutdown = () => {
-          process.off('SIGINT', shutdown);
-          process.off('SIGTERM', shutdown);
-          resolve();
-        };
-        process.on('SIGINT', shutdown);
-        process.on('SIGTERM', shutdown);
-      });
-      if (timer) clearInterval(timer);
-      await node.stop();
+      const { devnetAction } = await import('./devnet.action.js');
+      await devnetAction(opts);
     });
 }

@@ -1,24 +1,19 @@
-import { mkdir, stat, writeFile } from 'node:fs/promises';
-import path from 'node:path';
-import {
-  EXPORT_FORMATS,
-  type ExportedFile,
-  type ExportFormat,
-  type ExportOptions,
-  exportFlowGraph,
-  type FlowGraph,
-  runTrace,
-  type TraceDirection,
-  type TracePolicy,
-  type TraceRequest,
+import type {
+  EXPORT_FORMATS as API_EXPORT_FORMATS,
+  ExportFormat,
+  ExportOptions,
+  TraceDirection,
+  TracePolicy,
+  TraceRequest,
 } from '@minetrace/api';
 import { NonRetryableError } from '@minetrace/shared';
-import { type Config, loadConfig } from '@minetrace/shared/config';
-import { assertSchemaCurrent, migrateToLatest, openDb } from '@minetrace/shared/db';
 import type { Command } from 'commander';
-import { apiClientFromEnv } from '../api-client.js';
-import { traceOverHttp } from './trace-over-http.js';
 
+/**
+ * The export formats, spelled out so that `--help` does not load the API; `satisfies` makes any
+ * difference from `EXPORT_FORMATS` of `@minetrace/api` (a format, the order) a compile error.
+ */
+const EXPORT_FORMATS = ['json', 'graphml', 'gexf', 'dot', 'csv'] as const satisfies typeof API_EXPORT_FORMATS;
 const POLICIES: readonly TracePolicy[] = ['poison', 'haircut', 'fifo', 'lifo', 'tiho'];
 const DIRECTIONS: readonly TraceDirection[] = ['forward', 'backward'];
 /** As the GraphQL `trace` query defaults, so a local and a remote trace agree. */
@@ -81,19 +76,8 @@ export function registerExportGraph(program: Command): void {
     .option('--out <path>', 'file to write (a directory for csv: nodes.csv and edges.csv); stdout by default')
     .action(async (args: ExportGraphArguments) => {
       const plan = planExportGraph(args);
-      if (plan.out !== null) await checkOutPath(plan);
-      const client = apiClientFromEnv();
-      const graph =
-        client === null
-          ? await traceLocally(loadConfig(process.env), plan.request)
-          : await traceOverHttp(client, plan.request);
-      const files = exportFlowGraph(graph, plan.format, plan.options);
-      await writeFiles(files, plan.out);
-      if (plan.out !== null) {
-        process.stderr.write(
-          `minetrace: wrote ${files.map((file) => file.name).join(', ')} (${graph.nodes.length} trace nodes, ${graph.edges.length} edges) to ${plan.out}\n`,
-        );
-      }
+      const { exportGraphAction } = await import('./export-graph.action.js');
+      await exportGraphAction(plan);
     });
 }
 
@@ -160,48 +144,4 @@ function satoshis(flag: string, value: string): bigint {
   if (!/^\d{1,19}$/.test(value))
     throw new NonRetryableError(`${flag} must be a whole number of satoshis, got '${value}'`);
   return BigInt(value);
-}
-
-/** Runs the trace in this process on the configured database, as `minetrace api` would read it. */
-async function traceLocally(config: Config, request: TraceRequest): Promise<FlowGraph> {
-  const db = openDb(config);
-  try {
-    if (config.DATABASE_URL === undefined) await migrateToLatest(db);
-    else await assertSchemaCurrent(db);
-    return await runTrace(db, request);
-  } finally {
-    await db.destroy();
-  }
-}
-
-/** Refuses an output path that cannot be written, before the trace runs. */
-async function checkOutPath(plan: ExportGraphPlan): Promise<void> {
-  const out = plan.out!;
-  const existing = await stat(out).catch(() => null);
-  if (plan.format === 'csv') {
-    if (existing !== null && !existing.isDirectory()) {
-      throw new NonRetryableError(
-        `--out ${out} is a file; csv writes a directory with nodes.csv and edges.csv`,
-      );
-    }
-    return;
-  }
-  if (existing?.isDirectory()) throw new NonRetryableError(`--out ${out} is a directory; give a file name`);
-  const parent = await stat(path.dirname(path.resolve(out))).catch(() => null);
-  if (parent === null || !parent.isDirectory()) {
-    throw new NonRetryableError(`--out ${out}: directory ${path.dirname(path.resolve(out))} does not exist`);
-  }
-}
-
-async function writeFiles(files: ExportedFile[], out: string | null): Promise<void> {
-  if (out === null) {
-    process.stdout.write(files[0]!.content);
-    return;
-  }
-  if (files.length === 1) {
-    await writeFile(out, files[0]!.content);
-    return;
-  }
-  await mkdir(out, { recursive: true });
-  for (const file of files) await writeFile(path.join(out, file.name), file.content);
 }

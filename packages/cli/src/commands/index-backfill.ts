@@ -6,18 +6,8 @@ import { createLogger } from '@minetrace/shared/log';
 import { MAX_BACKFILL_SPAN } from '@minetrace/shared/queue';
 import { openReadyDb, rpcFromConfig, say, waitForShutdown } from './cli-runtime.js';
 import { describeJob, followJobs } from './job-progress.js';
-import { startJobSystem } from './worker.command.js';
-
-/** Heights per backfill job when `--chunk` is not given. */
-export const DEFAULT_BACKFILL_CHUNK = 1000;
-
-/** The command line of `minetrace index --from --to`, before validation. */
-export interface IndexRangeArguments {
-  from?: string;
-  to?: string;
-  chunk?: string;
-  detach?: boolean;
-}
+import { DEFAULT_BACKFILL_CHUNK, type IndexRangeArguments } from './serve.command.js';
+import { startJobSystem } from './worker.action.js';
 
 function parseHeight(value: string | undefined, flag: string): number {
   if (value === undefined) throw new NonRetryableError(`${flag} is required with --from/--to`);

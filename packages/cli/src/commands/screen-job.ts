@@ -7,7 +7,7 @@ import { createLogger } from '@minetrace/shared/log';
 import { MAX_SCREEN_BATCH_ADDRESSES } from '@minetrace/shared/queue';
 import { say, waitForShutdown } from './cli-runtime.js';
 import { describeJob, followJobs } from './job-progress.js';
-import { startJobSystem } from './worker.command.js';
+import { startJobSystem } from './worker.action.js';
 
 /**
  * `minetrace screen --file F --job`: queues the (validated) addresses as one `screen.batch` job and

@@ -1,22 +1,13 @@
-import { readFile } from 'node:fs/promises';
-import path from 'node:path';
-import { TAGS_IMPORT_PATH } from '@minetrace/api';
-import { NonRetryableError } from '@minetrace/shared';
-import { loadConfig } from '@minetrace/shared/config';
-import {
-  describeProblems,
-  formatFromFileName,
-  type ImportTagsResult,
-  importTags,
-  listTags,
-  parseTagFormat,
-  TAG_FORMATS,
-  tagInputOfRow,
-  writeTagPack,
-} from '@minetrace/shared/tags';
+import type { TagFormat } from '@minetrace/shared/tags';
 import type { Command } from 'commander';
-import { apiClientFromEnv } from '../api-client.js';
-import { withReadyDb } from './cli-runtime.js';
+
+/**
+ * The tag formats, in the order `TAG_FORMATS` of `@minetrace/shared/tags` lists them, spelled out so
+ * that `--help` does not load the tag parsers; as a record of every `TagFormat`, a missing or
+ * unknown format fails to compile.
+ */
+const FORMATS: Record<TagFormat, true> = { tagpack: true, ofac: true, csv: true };
+const TAG_FORMATS = Object.keys(FORMATS);
 
 /**
  * `minetrace tags import|export`: attribution tags in the configured database. Import reads a
@@ -33,40 +24,8 @@ export function registerTags(program: Command): void {
     .option('--format <format>', `${TAG_FORMATS.join(', ')} (default: from the file extension)`)
     .option('--skip-invalid', 'import the valid entries of a file with problems and report the rest')
     .action(async (file: string, options: { format?: string; skipInvalid?: boolean }) => {
-      const format = options.format === undefined ? formatFromFileName(file) : parseTagFormat(options.format);
-      if (format === undefined) {
-        throw new NonRetryableError(
-          `cannot tell the format of '${path.basename(file)}' from its extension; pass --format ${TAG_FORMATS.join('|')}`,
-        );
-      }
-      let content: string;
-      try {
-        content = await readFile(file, 'utf8');
-      } catch (err) {
-        throw new NonRetryableError(`cannot read ${file}: ${(err as Error).message}`, { cause: err });
-      }
-      const skipInvalid = options.skipInvalid === true;
-      const client = apiClientFromEnv();
-      const result =
-        client === null
-          ? await withReadyDb(loadConfig(), (db) =>
-              importTags(db, { format, content, skipInvalid, createdBy: 'cli' }),
-            )
-          : await client.upload<ImportTagsResult>(
-              'the tag import',
-              TAGS_IMPORT_PATH,
-              { format, skipInvalid: String(skipInvalid) },
-              content,
-            );
-      if (result.skipped > 0) {
-        process.stderr.write(
-          `minetrace: skipped ${result.skipped} invalid entr${result.skipped === 1 ? 'y' : 'ies'}:\n${describeProblems(result.problems)}\n`,
-        );
-      }
-      process.stdout.write(
-        `minetrace: read ${result.read} tags from ${path.basename(file)} (${format}): ` +
-          `${result.inserted} new, ${result.updated} updated, ${result.unchanged} unchanged, ${result.skipped} skipped\n`,
-      );
+      const { tagsImportAction } = await import('./tags.action.js');
+      await tagsImportAction(file, options);
     });
   tags
     .command('export')
@@ -74,22 +33,8 @@ export function registerTags(program: Command): void {
     .option('--category <category>', 'only tags of this category (exchange, sanctioned, miner, …)')
     .option('--source <source>', 'only tags from this source')
     .option('--title <title>', 'the TagPack title', 'minetrace tags')
-    .action((options: { category?: string; source?: string; title: string }) =>
-      withReadyDb(loadConfig(), async (db) => {
-        const rows = await listTags(db, { category: options.category, source: options.source });
-        const title = options.title.trim();
-        if (title === '') throw new NonRetryableError('--title must not be empty');
-        process.stdout.write(
-          writeTagPack(
-            {
-              title,
-              creator: 'minetrace',
-              isPublic: false,
-              description: options.category === undefined ? null : `tags of category ${options.category}`,
-            },
-            rows.map(tagInputOfRow),
-          ),
-        );
-      }),
-    );
+    .action(async (options: { category?: string; source?: string; title: string }) => {
+      const { tagsExportAction } = await import('./tags.action.js');
+      await tagsExportAction(options);
+    });
 }
