@@ -8,6 +8,7 @@ import {
 } from '@minetrace/api';
 import { NonRetryableError } from '@minetrace/shared';
 import { MAX_SCREEN_BATCH_ADDRESSES } from '@minetrace/shared/queue';
+import type { TagView } from '@minetrace/shared/tags';
 import type { ApiClient } from '../api-client.js';
 import { say, waitForShutdown } from './cli-runtime.js';
 import { describeJob, followJobsWith } from './job-progress.js';
@@ -54,16 +55,8 @@ interface RemoteScreenResult {
     kind: ScreenReasonKind;
     risk: RiskLevel;
     detail: string;
-    tag: {
-      label: string;
-      category: string;
-      source: string;
-      confidence: number;
-      actor: string | null;
-      abuse: string | null;
-      isClusterDefiner: boolean;
-      createdAt: string;
-    } | null;
+    /** The tag view with its time in ISO-8601, as JSON carries it. */
+    tag: (Omit<TagView, 'createdAt'> & { createdAt: string }) | null;
     hops: number | null;
     value: string | null;
     share: number | null;

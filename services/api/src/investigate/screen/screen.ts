@@ -1,5 +1,5 @@
 import type { Db, TagRow } from '@minetrace/shared/db';
-import { tagCountsOfClusters, tagsOfAddresses } from '@minetrace/shared/tags';
+import { type TagView, tagCountsOfClusters, tagsOfAddresses } from '@minetrace/shared/tags';
 import { sql } from 'kysely';
 import { type Ratio, ratioToNumber, walkExposure } from './exposure-walk.js';
 import {
@@ -26,17 +26,8 @@ export type ScreenReasonKind =
   | 'MINING_PAYOUTS'
   | 'UNKNOWN_ADDRESS';
 
-/** A tag as a reason shows it (the `Tag` type of the API). */
-export interface ScreenTag {
-  label: string;
-  category: string;
-  source: string;
-  confidence: number;
-  actor: string | null;
-  abuse: string | null;
-  isClusterDefiner: boolean;
-  createdAt: Date;
-}
+/** A tag as a reason shows it: the tag repository's view (the `Tag` type of the API). */
+export type ScreenTag = TagView;
 
 /**
  * Why screening gave an address its level, with the evidence to open the trace that found it:
