@@ -15,6 +15,7 @@
  * Environment: BENCH_API_BLOCKS (30) mainnet-like blocks of BENCH_TXS (3000) txs, BENCH_SEED;
  * BENCH_API_SECONDS (10) per measure; BENCH_API_CONNECTIONS (50); BENCH_API_ADDRESSES (5000)
  * addresses looked up; BENCH_API_REDIS_URL rate-limits through Redis (default: in-process);
+ * BENCH_API_PROFILE_DIR writes the API process's CPU profile there (open it in Chrome DevTools);
  * TEST_DATABASE_URL as for the integration tests.
  * Goals: address lookups p99 < 50 ms; the API within 2× of the raw SQL floor (p99 and requests/s).
  */
@@ -37,6 +38,8 @@ const SECONDS = Number(benchEnv('BENCH_API_SECONDS', '10'));
 const CONNECTIONS = Number(benchEnv('BENCH_API_CONNECTIONS', '50'));
 const ADDRESSES = Number(benchEnv('BENCH_API_ADDRESSES', '5000'));
 const REDIS_URL = benchEnv('BENCH_API_REDIS_URL', '') || undefined;
+/** Where the API process writes a V8 CPU profile (`.cpuprofile`) when it stops; empty: none. */
+const PROFILE_DIR = benchEnv('BENCH_API_PROFILE_DIR', '');
 const INCOME_ADDRESSES = 1000;
 const GOAL_P99_MS = 50;
 const GOAL_RATIO = 2;
@@ -171,8 +174,14 @@ function report(label: string, api: Figures, floor: Figures, p99Goal: number | n
 
 async function startApiChild(options: ApiChildOptions) {
   const child = fork(CHILD, [JSON.stringify(options)], {
-    execArgv: ['--import', 'tsx'],
+    execArgv: [
+      '--import',
+      'tsx',
+      ...(PROFILE_DIR === '' ? [] : ['--cpu-prof', `--cpu-prof-dir=${PROFILE_DIR}`]),
+    ],
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    // As `minetrace` runs it: production mode, unless the caller's environment says otherwise.
+    env: { ...process.env, NODE_ENV: process.env.NODE_ENV ?? 'production' },
   });
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   const next = (type: ApiChildMessage['type']) =>

@@ -60,6 +60,8 @@ export interface ApiServerDeps {
   jobs?: { service: JobService; dataDir: string };
   /** Largest body of the upload routes (`/api/v1/tags/import`, `/api/v1/jobs/screen-batch`). @defaultValue `MAX_UPLOAD_BYTES` (64 MiB) */
   maxUploadBytes?: number;
+  /** false: plain JSON operations go through yoga's HTTP layer too (`GraphqlHandlerDeps.jsonFastPath`). */
+  jsonFastPath?: boolean;
 }
 
 /** A route handler: answers the request or returns false to fall through to 404. */
@@ -132,6 +134,7 @@ export function createApiServer(deps: ApiServerDeps): ApiServer {
     jobs: deps.jobs?.service,
     screen,
     limits,
+    ...(deps.jsonFastPath === undefined ? {} : { jsonFastPath: deps.jsonFastPath }),
   });
   const uploads = createUploadGate({
     db: deps.db,

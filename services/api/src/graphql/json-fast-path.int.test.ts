@@ -1,0 +1,130 @@
+import type { GroundTruth } from '@minetrace/devnet';
+import { createTestDatabase, type TestDatabase } from '@minetrace/shared/db/testing';
+import { createLogger } from '@minetrace/shared/log';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createApiKey } from '../auth/api-key.repository.js';
+import { type ApiServer, createApiServer } from '../http/api-server.js';
+import { indexDemoChain } from '../testing/index.js';
+
+/**
+ * Plain JSON operations take the handler's fast path; with it off, yoga's HTTP layer answers them.
+ * The two servers must give the same status, media type and body to every request, including
+ * errors, refusals and audit-relevant shapes, on the indexed demo chain.
+ */
+describe('GraphQL answers with and without the JSON fast path', () => {
+  let test: TestDatabase;
+  let truth: GroundTruth;
+  const servers: ApiServer[] = [];
+  let fastUrl: string;
+  let yogaUrl: string;
+  const keys: Record<'investigator' | 'screener', string> = { investigator: '', screener: '' };
+
+  beforeAll(async () => {
+    test = await createTestDatabase('postgres');
+    truth = await indexDemoChain(test.db, { tags: false });
+    for (const role of ['investigator', 'screener'] as const) {
+      keys[role] = (await createApiKey(test.db, { name: `${role} key`, role })).secret;
+    }
+    const start = async (jsonFastPath: boolean) => {
+      const server = createApiServer({
+        db: test.db,
+        config: { API_HOST: '127.0.0.1', API_PORT: 0, API_MAX_COST: 10_000 },
+        logger: createLogger({ level: 'silent' }),
+        jsonFastPath,
+      });
+      servers.push(server);
+      return server.listen();
+    };
+    fastUrl = await start(true);
+    yogaUrl = await start(false);
+  }, 240_000);
+
+  afterAll(async () => {
+    for (const server of servers) await server.close();
+    await test?.close();
+  });
+
+  async function ask(base: string, body: string, role: keyof typeof keys, extra: Record<string, string>) {
+    const response = await fetch(`${base}/graphql`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${keys[role]}`, ...extra },
+      body,
+    });
+    return {
+      status: response.status,
+      type: response.headers.get('content-type'),
+      text: await response.text(),
+    };
+  }
+
+  const suspect = () => truth.entities.find((entity) => entity.kind === 'suspect')!;
+
+  const cases: Array<[string, () => object, (keyof typeof keys)?, Record<string, string>?]> = [
+    [
+      'the tip and pools',
+      () => ({ query: '{ tip { height hash time } pools { slug blocksMined rewardTotal } }' }),
+    ],
+    [
+      'an address with its totals, cluster and payouts',
+      () => ({
+        query: `query A($a: String!) { address(address: $a) { address scriptType received sent balance txCount
+          firstSeen { height } cluster { id size } payoutsReceived(first: 5) { edges { cursor node { value hop } } } } }`,
+        variables: { a: suspect().addresses[0] },
+        operationName: 'A',
+      }),
+    ],
+    [
+      "the suspect's mining income",
+      () => ({
+        query: `query I($a: [String!]) { miningIncome(addresses: $a, bucket: DAY) {
+          rows { bucketStart pool { slug } value payoutCount } totalValue totalPayoutCount } }`,
+        variables: { a: suspect().addresses },
+      }),
+    ],
+    [
+      'a block page',
+      () => ({
+        query:
+          '{ blocks(first: 3) { edges { node { height hash txCount } } pageInfo { hasNextPage endCursor } } }',
+      }),
+    ],
+    ['a malformed address', () => ({ query: '{ address(address: "not-an-address") { balance } }' })],
+    ['an unknown txid', () => ({ query: `{ transaction(txid: "${'ab'.repeat(32)}") { txid } }` })],
+    [
+      'a cost over the limit',
+      () => ({
+        query:
+          '{ blocks(first: 100) { edges { node { transactions(first: 100) { edges { node { txid } } } } } } }',
+      }),
+    ],
+    [
+      'a variable of the wrong type',
+      () => ({ query: 'query A($a: String!) { address(address: $a) { balance } }', variables: { a: 7 } }),
+    ],
+    [
+      'a trace the screener role may not run',
+      () => ({
+        query: `{ trace(input: { from: ["${suspect().addresses[0]}"], policy: HAIRCUT }) { summary { nodeCount } } }`,
+      }),
+      'screener',
+    ],
+    ['a syntax error', () => ({ query: '{ tip {' })],
+    ['an unknown field', () => ({ query: '{ tip { nope } }' })],
+    ['a batch', () => [{ query: '{ tip { height } }' }]],
+    ['a parameter GraphQL does not define', () => ({ query: '{ tip { height } }', other: 1 })],
+    [
+      'a browser on another origin',
+      () => ({ query: '{ tip { height } }' }),
+      'investigator',
+      { origin: 'https://example.org' },
+    ],
+  ];
+
+  it.each(cases)('%s', async (_name, body, role = 'investigator', extra = {}) => {
+    const text = JSON.stringify(body());
+    const fast = await ask(fastUrl, text, role, extra);
+    const yoga = await ask(yogaUrl, text, role, extra);
+    expect(fast).toEqual(yoga);
+    expect(fast.status).toBeLessThan(500);
+  });
+});
