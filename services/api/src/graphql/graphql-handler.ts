@@ -14,7 +14,7 @@ import type { RateLimiter } from '../limits/rate-limiter.js';
 import type { ApiMetrics } from '../metrics/api-metrics.js';
 import { apiKeyResolvers, mutationResolvers } from './admin.resolvers.js';
 import { type ApiContext, createApiContext } from './api-context.js';
-import { createAuditWriter } from './audit-writer.js';
+import type { AuditWriter } from './audit-writer.js';
 import {
   blockResolvers,
   inputResolvers,
@@ -93,6 +93,8 @@ export interface GraphqlHandlerDeps {
   logger: Logger;
   authenticator: Authenticator;
   rateLimiter: RateLimiter;
+  /** Where operations are recorded (shared with the upload routes, so that they batch together). */
+  auditWriter: AuditWriter;
   metrics: ApiMetrics;
   limits: GuardLimits;
   /** Enqueueing and cancelling batch jobs; omitted: the job mutations answer that jobs are unavailable. */
@@ -242,9 +244,7 @@ export function createGraphqlHandler(deps: GraphqlHandlerDeps): GraphqlHandler {
     });
   };
 
-  const auditWriter = createAuditWriter(deps.db, (err) =>
-    logger.error({ err }, 'could not write the audit log'),
-  );
+  const { auditWriter } = deps;
   // A database indexes one network for good (chain_state), so once known it is not asked again.
   let knownNetwork: Network | undefined;
   const network = async (): Promise<Network | null> => {

@@ -6,6 +6,7 @@ import type { Logger } from '@minetrace/shared/log';
 import { Redis } from 'ioredis';
 import { type Authenticator, createAuthenticator } from '../auth/authenticator.js';
 import { exportFlowGraph } from '../export/index.js';
+import { createAuditWriter } from '../graphql/audit-writer.js';
 import { createGraphqlHandler } from '../graphql/graphql-handler.js';
 import {
   DEFAULT_SCREEN_SETTINGS,
@@ -125,10 +126,14 @@ export function createApiServer(deps: ApiServerDeps): ApiServer {
     maxDepth: config.API_MAX_DEPTH ?? 12,
     maxPage: config.API_MAX_PAGE ?? 100,
   };
+  const auditWriter = createAuditWriter(deps.db, (err) =>
+    logger.error({ err }, 'could not write the audit log'),
+  );
   const graphql = createGraphqlHandler({
     db: deps.db,
     logger: deps.logger,
     authenticator,
+    auditWriter,
     metrics,
     rateLimiter,
     jobs: deps.jobs?.service,
@@ -141,6 +146,7 @@ export function createApiServer(deps: ApiServerDeps): ApiServer {
     logger: deps.logger,
     authenticator,
     rateLimiter,
+    auditWriter,
     metrics,
     limits,
     jobs: deps.jobs?.service ?? null,

@@ -6,7 +6,7 @@ import type { Logger } from '@minetrace/shared/log';
 import { GraphQLError } from 'graphql';
 import type { Authenticator } from '../auth/authenticator.js';
 import { type ApiContext, createApiContext } from '../graphql/api-context.js';
-import { createAuditWriter } from '../graphql/audit-writer.js';
+import type { AuditWriter } from '../graphql/audit-writer.js';
 import { ERROR_CODES, type ErrorCode } from '../graphql/errors.js';
 import { checkOperation, type GuardLimits } from '../graphql/operation-guard.js';
 import type { ScreenSettings } from '../investigate/screen/index.js';
@@ -41,6 +41,8 @@ export interface UploadGateDeps {
   authenticator: Authenticator;
   /** The GraphQL endpoint's limiter: an upload takes one operation from the same budget. */
   rateLimiter: RateLimiter;
+  /** The GraphQL endpoint's audit log writer: uploads join its batches. */
+  auditWriter: AuditWriter;
   metrics: ApiMetrics;
   limits: GuardLimits;
   jobs: JobService | null;
@@ -134,9 +136,7 @@ async function readBody(req: IncomingMessage, maxBytes: number): Promise<Buffer 
 export function createUploadGate(deps: UploadGateDeps): UploadGate {
   const logger = deps.logger.child({ component: 'upload' });
   const maxBytes = deps.maxBytes ?? MAX_UPLOAD_BYTES;
-  const auditWriter = createAuditWriter(deps.db, (err) =>
-    logger.error({ err }, 'could not write the audit log'),
-  );
+  const { auditWriter } = deps;
 
   return {
     handler<P>(spec: UploadSpec<P>): UploadHandler {
