@@ -1012,6 +1012,38 @@ describe('GraphQL API over HTTP on the indexed demo chain', () => {
       const body = await response.json();
       expect(body.errors[0].extensions.code).toBe('BAD_USER_INPUT');
     });
+
+    it('refuses a body over 256 KiB with 413, declared or streamed, and keeps the connection usable', async () => {
+      const big = JSON.stringify({ query: `{ tip { height } } # ${'x'.repeat(300 * 1024)}` });
+      const headers = {
+        'content-type': 'application/json',
+        authorization: `Bearer ${keys.investigator.secret}`,
+      };
+      const declared = await fetch(`${url}/graphql`, { method: 'POST', headers, body: big });
+      // Streamed in chunks without a content-length: refused once the count passes the limit.
+      const chunks = new TextEncoder().encode(big);
+      const streamed = await fetch(`${url}/graphql`, {
+        method: 'POST',
+        headers,
+        duplex: 'half',
+        body: new ReadableStream({
+          start(controller) {
+            for (let at = 0; at < chunks.length; at += 16 * 1024)
+              controller.enqueue(chunks.slice(at, at + 16 * 1024));
+            controller.close();
+          },
+        }),
+      } as RequestInit);
+      for (const response of [declared, streamed]) {
+        expect(response.status).toBe(413);
+        const body = await response.json();
+        expect(body.errors[0]).toMatchObject({
+          message: `request body larger than ${256 * 1024} bytes`,
+          extensions: { code: 'BAD_USER_INPUT' },
+        });
+      }
+      expect((await gql('{ tip { height } }')).data.tip.height).toBe(truth.tip.height);
+    });
   });
 
   describe('fund tracing', () => {

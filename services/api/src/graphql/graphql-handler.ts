@@ -8,6 +8,7 @@ import { GraphQLError, getOperationAST } from 'graphql';
 import { createSchema, createYoga, type Plugin } from 'graphql-yoga';
 import type { Authenticator } from '../auth/authenticator.js';
 import type { Principal } from '../auth/principal.js';
+import { readBodyWithin } from '../http/body-reader.js';
 import type { ScreenSettings } from '../investigate/screen/index.js';
 import type { JobService } from '../jobs/job-service.js';
 import type { RateLimiter } from '../limits/rate-limiter.js';
@@ -149,18 +150,6 @@ function guardPlugin(limits: GuardLimits): Plugin<RequestContext> {
       if (rejection !== null) setResultAndStopExecution({ errors: [rejectionError(rejection)] });
     },
   };
-}
-
-/** Reads the body up to MAX_BODY_BYTES; null when it is larger. */
-async function readBody(req: IncomingMessage): Promise<Buffer | null> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req) {
-    size += (chunk as Buffer).length;
-    if (size > MAX_BODY_BYTES) return null;
-    chunks.push(chunk as Buffer);
-  }
-  return Buffer.concat(chunks);
 }
 
 function errorBody(code: ErrorCode, message: string, extensions: Record<string, unknown> = {}): string {
@@ -327,13 +316,15 @@ export function createGraphqlHandler(deps: GraphqlHandlerDeps): GraphqlHandler {
         send(res, 429, text, { 'retry-after': String(retryAfter) });
         return;
       }
-      const body = req.method === 'GET' || req.method === 'HEAD' ? undefined : await readBody(req);
-      if (body === null) {
-        const text = errorBody('BAD_USER_INPUT', `request body larger than ${MAX_BODY_BYTES} bytes`);
+      const read =
+        req.method === 'GET' || req.method === 'HEAD' ? undefined : await readBodyWithin(req, MAX_BODY_BYTES);
+      if (read !== undefined && !Buffer.isBuffer(read)) {
+        const text = errorBody('BAD_USER_INPUT', read.message);
         await audit(principal, state, started, Buffer.byteLength(text), 'BAD_USER_INPUT');
-        send(res, 413, text);
+        send(res, read.status, text);
         return;
       }
+      const body = read;
       const context: RequestContext = {
         ...createApiContext(deps.db, principal, deps.limits.maxPage, deps.jobs ?? null, deps.screen),
         network,

@@ -13,6 +13,7 @@ import type { ScreenSettings } from '../investigate/screen/index.js';
 import type { JobService } from '../jobs/job-service.js';
 import type { RateLimiter } from '../limits/rate-limiter.js';
 import type { ApiMetrics } from '../metrics/api-metrics.js';
+import { type BodyRefusal, readBodyWithin } from './body-reader.js';
 
 /**
  * Largest upload body: a 1,000,000-address screening batch (up to 63 bytes a line) or a large tag
@@ -76,7 +77,7 @@ export interface UploadGate {
 }
 
 /** Why a body was not read: too large, or not a text type. */
-type BodyRefusal = { status: 400 | 413 | 415; message: string };
+type UploadRefusal = BodyRefusal | { status: 415; message: string };
 
 function toJson(body: unknown): string {
   return JSON.stringify(body, (_key, value) => (typeof value === 'bigint' ? value.toString() : value));
@@ -87,13 +88,8 @@ function send(res: ServerResponse, status: number, text: string, headers: Record
   res.end(text);
 }
 
-/**
- * Reads the body up to `maxBytes`. A larger one is refused from its `content-length` before it is
- * read, or once the count passes the limit; the rest is read and dropped (Node does that when the
- * answer ends first), so the client gets the 413 instead of a broken connection.
- */
-async function readBody(req: IncomingMessage, maxBytes: number): Promise<Buffer | BodyRefusal> {
-  const tooLarge: BodyRefusal = { status: 413, message: `request body larger than ${maxBytes} bytes` };
+/** The body of an upload: `text/plain` (415 otherwise) of at most `maxBytes`. */
+async function readBody(req: IncomingMessage, maxBytes: number): Promise<Buffer | UploadRefusal> {
   const type = (req.headers['content-type'] ?? 'text/plain').split(';')[0]!.trim().toLowerCase();
   if (!TEXT_TYPES.has(type)) {
     return {
@@ -101,27 +97,7 @@ async function readBody(req: IncomingMessage, maxBytes: number): Promise<Buffer 
       message: `send the file as content-type text/plain (one address or tag a line, as the file is), got ${JSON.stringify(type.slice(0, 100))}`,
     };
   }
-  const declared = Number(req.headers['content-length']);
-  if (Number.isFinite(declared) && declared > maxBytes) return tooLarge;
-  return new Promise((resolve) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    const onData = (chunk: Buffer) => {
-      size += chunk.length;
-      if (size > maxBytes) {
-        // Still flowing without a listener: the rest is dropped as it arrives.
-        req.off('data', onData).off('end', onEnd);
-        chunks.length = 0;
-        resolve(tooLarge);
-        return;
-      }
-      chunks.push(chunk);
-    };
-    const onEnd = () => resolve(Buffer.concat(chunks));
-    // A client that hangs up mid-body gets no answer; the promise settles (the first call wins).
-    const onCut = () => resolve({ status: 400, message: 'the body was cut off' });
-    req.on('data', onData).on('end', onEnd).on('error', onCut).on('close', onCut);
-  });
+  return readBodyWithin(req, maxBytes);
 }
 
 /**
