@@ -203,8 +203,14 @@ export function createChainFollower(deps: ChainFollowerDeps): ChainFollower {
     payoutMaxHops: deps.config.apply?.payoutMaxHops ?? DEFAULT_PAYOUT_MAX_HOPS,
   });
   const finalityDepth = deps.config.apply?.finalityDepth ?? DEFAULT_FINALITY_DEPTH;
-  const clusterUpTo = (tipHeight: number) =>
-    db.transaction().execute((trx) => finalizeClusters(trx, tipHeight, finalityDepth));
+  // The tip height this process last clustered up to, so that a round with nothing new does not
+  // open a transaction to learn that; null whenever a write or a failure may have left work.
+  let clusteredFor: number | null = null;
+  const clusterUpTo = async (tipHeight: number) => {
+    clusteredFor = null;
+    await db.transaction().execute((trx) => finalizeClusters(trx, tipHeight, finalityDepth));
+    clusteredFor = tipHeight;
+  };
 
   let chain: string | null = null;
   let network: Network | undefined;
@@ -312,6 +318,7 @@ export function createChainFollower(deps: ChainFollowerDeps): ChainFollower {
       }
       if (fork.height < tip.height) {
         const newTip = { height: info.blocks, hash: info.bestblockhash };
+        clusteredFor = null;
         const result = await rollbackTo(db, fork.height, {
           newTip: { height: newTip.height, hash: hexToHashOrThrow(newTip.hash) },
         });
@@ -397,7 +404,7 @@ export function createChainFollower(deps: ChainFollowerDeps): ChainFollower {
     let txs = 0;
     let last: TipRef | null = null;
     // Clustering left behind by a crash (or a failure) after the last commit is caught up first.
-    if (tip !== null) await clusterUpTo(tip.height);
+    if (tip !== null && clusteredFor !== tip.height) await clusterUpTo(tip.height);
     const from = tip === null ? 0 : tip.height + 1;
     if (from > toHeight) return { applied, txs, last };
     let started = performance.now();

@@ -4,7 +4,7 @@ import type { Db } from '@minetrace/shared/db';
 import { createTestDatabase, type TestDatabase } from '@minetrace/shared/db/testing';
 import { createLogger } from '@minetrace/shared/log';
 import { loadPools } from '@minetrace/shared/pools';
-import { sql } from 'kysely';
+import { type KyselyPlugin, sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type ApplyBlockBatchOptions, applyBlockBatch } from '../ingest/batch-ingest.js';
 import { deriveAfterBlock, payoutsAfterBlock } from '../ingest/derived-rows.js';
@@ -113,5 +113,29 @@ describe('follower: clustering after the block commits', () => {
     expect(round.applied).toBe(0);
     expect(await clusteredHeight(test.db)).toBe(tip - FINALITY_DEPTH);
     expect(await partition(test.db)).toEqual(await partition(reference.db));
+  });
+
+  it('asks nothing of clustering in a round without a new block, once caught up', async () => {
+    const test = await createTestDatabase('postgres', { name: 'follower_clusters_idle' });
+    dbs.push(test);
+    const statements: string[] = [];
+    const recorder: KyselyPlugin = {
+      transformQuery: ({ node }) => {
+        statements.push(
+          JSON.stringify(node, (_key, value) => (typeof value === 'bigint' ? String(value) : value)),
+        );
+        return node;
+      },
+      transformResult: async ({ result }) => result,
+    };
+    const follower = follow(test.db.withPlugin(recorder));
+    await follower.prepare();
+    await follower.reconcile();
+    expect(statements.some((text) => text.includes('cluster_state'))).toBe(true);
+    statements.length = 0;
+    const idle = await follower.reconcile();
+    expect(idle.applied).toBe(0);
+    expect(statements.length).toBeGreaterThan(0);
+    expect(statements.filter((text) => text.includes('cluster_state'))).toEqual([]);
   });
 });
