@@ -1,14 +1,12 @@
 import path from 'node:path';
 import {
   MAX_SCREEN_ADDRESSES,
-  type RiskLevel,
   SCREEN_BATCH_PATH,
-  type ScreenReasonKind,
+  type ScreenReason,
   type ScreenResult,
 } from '@minetrace/api';
 import { NonRetryableError } from '@minetrace/shared';
 import { MAX_SCREEN_BATCH_ADDRESSES } from '@minetrace/shared/queue';
-import type { TagView } from '@minetrace/shared/tags';
 import type { ApiClient } from '../api-client.js';
 import { say, waitForShutdown } from './cli-runtime.js';
 import { describeJob, followJobsWith } from './job-progress.js';
@@ -45,29 +43,24 @@ export const SCREEN_QUERY = /* GraphQL */ `
   }
 `;
 
-interface RemoteScreenResult {
-  address: string;
-  risk: RiskLevel;
-  received: string;
-  truncated: boolean;
-  cluster: { id: string; size: number } | null;
-  reasons: Array<{
-    kind: ScreenReasonKind;
-    risk: RiskLevel;
-    detail: string;
-    /** The tag view with its time in ISO-8601, as JSON carries it. */
-    tag: (Omit<TagView, 'createdAt'> & { createdAt: string }) | null;
-    hops: number | null;
-    value: string | null;
-    share: number | null;
-    shareNumerator: string | null;
-    shareDenominator: string | null;
-    pool: string | null;
-    addresses: string[];
-    sourceOutpoints: Array<{ txid: string; n: number }>;
-    path: string[];
-  }>;
-}
+/** A value as JSON carries it from the API: satoshis and ids (bigint) and times as strings. */
+type OverJson<T> = T extends bigint | Date
+  ? string
+  : T extends Array<infer U>
+    ? Array<OverJson<U>>
+    : T extends object
+      ? { [K in keyof T]: OverJson<T[K]> }
+      : T;
+
+/** `ScreenResult` as the `screen` query answers it: the exact share as two fields. */
+type RemoteScreenResult = OverJson<Omit<ScreenResult, 'reasons'>> & {
+  reasons: Array<
+    OverJson<Omit<ScreenReason, 'shareExact'>> & {
+      shareNumerator: string | null;
+      shareDenominator: string | null;
+    }
+  >;
+};
 
 /** A server's screening result as `screenAddresses` returns it here: satoshis and ids as bigints. */
 function screenResultOf(remote: RemoteScreenResult): ScreenResult {
