@@ -55,7 +55,7 @@ const ADDRESS_QUERY = `query Address($a: String!) { address(address: $a) {
 const INCOME_QUERY = `query Income($a: [String!]) { miningIncome(addresses: $a, bucket: DAY) {
   rows { bucketStart pool { slug } value payoutCount } totalValue totalPayoutCount } }`;
 
-/** What the API computes for ADDRESS_QUERY, as one statement. */
+/** What the API computes for ADDRESS_QUERY, as one statement (prepared, as the API's). */
 const ADDRESS_SQL = `
   SELECT a.address, a.script_type, b.height, b.hash,
          coalesce(f.received, 0)::int8 AS received, coalesce(f.sent, 0)::int8 AS sent,
@@ -121,8 +121,16 @@ async function driveApi(url: string, bodyAt: (i: number) => string): Promise<Fig
   };
 }
 
-/** The floor: CONNECTIONS callers, each sending one statement after the other, for SECONDS. */
-async function driveSql(pool: pg.Pool, text: string, paramsAt: (i: number) => unknown[]): Promise<Figures> {
+/**
+ * The floor: CONNECTIONS callers, each sending one statement after the other, for SECONDS. With a
+ * `name` the statement runs prepared, as the API runs that lookup.
+ */
+async function driveSql(
+  pool: pg.Pool,
+  text: string,
+  paramsAt: (i: number) => unknown[],
+  name?: string,
+): Promise<Figures> {
   const latencies: number[] = [];
   let next = 0;
   let errors = 0;
@@ -133,7 +141,8 @@ async function driveSql(pool: pg.Pool, text: string, paramsAt: (i: number) => un
       while (performance.now() < until) {
         const t0 = performance.now();
         try {
-          const result = await pool.query(text, paramsAt(next++));
+          const values = paramsAt(next++);
+          const result = await pool.query(name === undefined ? { text, values } : { name, text, values });
           if (result.rows.length === 0 && text === ADDRESS_SQL) errors += 1;
         } catch {
           errors += 1;
@@ -280,7 +289,12 @@ export async function run(): Promise<void> {
     // Warm-up: plans cached, pools connected, the JIT settled; then the measures.
     await driveApiFor(api.url, addressBody, 2);
     const apiAddress = await driveApi(api.url, addressBody);
-    const sqlAddress = await driveSql(pool, ADDRESS_SQL, (i) => [addresses[i % addresses.length]]);
+    const sqlAddress = await driveSql(
+      pool,
+      ADDRESS_SQL,
+      (i) => [addresses[i % addresses.length]],
+      'floor_address',
+    );
     report('(a) address(address): totals and first block', apiAddress, sqlAddress, GOAL_P99_MS);
 
     await driveApiFor(api.url, () => incomeBody, 2);

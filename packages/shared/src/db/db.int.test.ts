@@ -1,6 +1,6 @@
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { assertSchemaCurrent, migrateToLatest } from './db.js';
+import { assertSchemaCurrent, migrateToLatest, statementName } from './db.js';
 import { SchemaOutdatedError } from './db-errors.js';
 import { migrations } from './migrations/index.js';
 import { createTestDatabase, type TestDatabase } from './testing.js';
@@ -78,6 +78,38 @@ describe.each(['postgres', 'pglite'] as const)('database on %s', (kind) => {
     await sql`DELETE FROM kysely_migration WHERE name = ${Object.keys(migrations).at(-1)!}`.execute(test.db);
     await expect(assertSchemaCurrent(test.db)).rejects.toThrow(SchemaOutdatedError);
     await expect(assertSchemaCurrent(test.db)).rejects.toThrow(/minetrace migrate/);
+  });
+});
+
+describe('named statements on postgres', () => {
+  let test: TestDatabase;
+  beforeAll(async () => {
+    test = await createTestDatabase('postgres');
+  });
+  afterAll(async () => {
+    await test?.close();
+  });
+
+  it('prepares a statement statementName marks, once per connection, and no other', async () => {
+    const marked = (n: number) =>
+      sql<{ x: number }>`${sql.raw(statementName('db_test_marked'))} SELECT ${n}::int4 AS x`;
+    // One transaction: one connection, whose prepared statements the last query lists.
+    const { results, prepared } = await test.db.transaction().execute(async (trx) => {
+      const results = [];
+      for (const n of [1, 2, 3]) results.push((await marked(n).execute(trx)).rows[0]!.x);
+      await sql`SELECT ${4}::int4 AS unmarked`.execute(trx);
+      const prepared = await sql<{ name: string; statement: string }>`
+        SELECT name, statement FROM pg_prepared_statements ORDER BY name`.execute(trx);
+      return { results, prepared: prepared.rows };
+    });
+    expect(results).toEqual([1, 2, 3]);
+    expect(prepared.map((row) => row.name)).toEqual(['db_test_marked']);
+    expect(prepared[0]!.statement).toContain('SELECT $1::int4 AS x');
+  });
+
+  it('refuses a name that would not mark a statement', () => {
+    expect(() => statementName('Has Spaces')).toThrow(/invalid statement name/);
+    expect(() => statementName('a */ DROP TABLE x; /*')).toThrow(/invalid statement name/);
   });
 });
 

@@ -46,8 +46,39 @@ export function pgliteDir(dataDir: string): string {
   return path.resolve(dataDir, 'pglite');
 }
 
+/** A statement whose text starts with this comment runs as the named prepared statement `name`. */
+const NAMED_STATEMENT = /^\/\* statement: ([a-z][a-z0-9_]*) \*\//;
+
+/**
+ * The comment that makes a statement prepared under `name` (it must open the statement's text):
+ * `sql\`${sql.raw(statementName('address_summary'))} SELECT …\``. Postgres then parses it once per
+ * connection and, after a few runs, keeps a generic plan, where an unnamed statement is parsed and
+ * planned on every run; for a lookup by key, planning costs more than executing. Only for texts
+ * that never change (one name, one text: `pg` refuses a name reused for another text), with
+ * parameters whose values do not change the best plan.
+ */
+export function statementName(name: string): string {
+  if (!/^[a-z][a-z0-9_]*$/.test(name)) throw new Error(`invalid statement name ${JSON.stringify(name)}`);
+  return `/* statement: ${name} */`;
+}
+
+/** `pg.Client` running the statements `statementName` marks as named prepared statements. */
+class NamingClient extends pg.Client {
+  // biome-ignore lint/suspicious/noExplicitAny: pg's query has many overloads; this forwards them all.
+  override query(...args: any[]): any {
+    const [text, values] = args;
+    if (args.length <= 2 && typeof text === 'string' && (values === undefined || Array.isArray(values))) {
+      const name = NAMED_STATEMENT.exec(text)?.[1];
+      if (name !== undefined) return super.query({ name, text, values });
+    }
+    // biome-ignore lint/suspicious/noExplicitAny: as above.
+    return (super.query as (...forwarded: any[]) => any)(...args);
+  }
+}
+
 export function openPostgres(connectionString: string): Db {
   const pool = new pg.Pool({
+    Client: NamingClient,
     connectionString,
     max: 10,
     types: {

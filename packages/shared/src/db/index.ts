@@ -11,5 +11,6 @@ export {
   openPglite,
   openPostgres,
   pgliteDir,
+  statementName,
 } from './db.js';
 export { DbUnavailableError, MigrationError, parseDbError, SchemaOutdatedError } from './db-errors.js';

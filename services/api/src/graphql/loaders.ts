@@ -1,5 +1,13 @@
 import { hashToHex } from '@minetrace/shared';
-import { type Address, type Block, type Db, inClusters, type Output, type Tx } from '@minetrace/shared/db';
+import {
+  type Address,
+  type Block,
+  type Db,
+  inClusters,
+  type Output,
+  statementName,
+  type Tx,
+} from '@minetrace/shared/db';
 import { type TagView, tagCountsOfClusters, tagsOfAddresses } from '@minetrace/shared/tags';
 import DataLoader from 'dataloader';
 import { type RawBuilder, sql } from 'kysely';
@@ -125,6 +133,12 @@ function pageLoader<P, T>(
     { cacheKeyFn: pageCacheKey },
   );
 }
+
+/**
+ * `address` lookups are the API's most frequent statement, and Postgres spends more time planning
+ * it than running it: it runs prepared (its text never changes; the addresses are one array).
+ */
+const ADDRESS_SUMMARY_STATEMENT = statementName('address_summary');
 
 /** `tx_id` of the transactions touching each address (paying it or spending from it). */
 const addressTxsSql = (ids: readonly bigint[]) => sql`
@@ -299,7 +313,7 @@ export function createLoaders(db: Db): Loaders {
     addressSummary: new DataLoader(async (addresses) => {
       const result = await sql<
         Address & { received: bigint; sent: bigint; n: bigint } & { [K in keyof Block as `b_${K}`]: Block[K] }
-      >`
+      >`${sql.raw(ADDRESS_SUMMARY_STATEMENT)}
         WITH a AS (SELECT * FROM addresses WHERE address = ANY(${[...addresses]}::text[])),
         t AS (${totalsSql(sql`SELECT id AS member, id AS grp FROM a`)})
         SELECT a.*, coalesce(t.received, 0)::int8 AS received, coalesce(t.sent, 0)::int8 AS sent,
