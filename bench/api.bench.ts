@@ -10,7 +10,9 @@
  *
  * The API runs in a child process (its own event loop and CPU), the load generator and the floor
  * here; both read Postgres through a pool of 10 connections (as `openPostgres`). Operations run
- * in the open localhost mode and are audited, as in production.
+ * in the open localhost mode and are audited, as in production. The address statement runs
+ * prepared in both; the API sends one for all the lookups that reach it in a turn of its event
+ * loop (`createSharedLoaders`), the floor one per lookup, as a client would.
  *
  * Environment: BENCH_API_BLOCKS (30) mainnet-like blocks of BENCH_TXS (3000) txs, BENCH_SEED;
  * BENCH_API_SECONDS (10) per measure; BENCH_API_CONNECTIONS (50); BENCH_API_ADDRESSES (5000)

@@ -4,7 +4,7 @@ import { type Db, getChainState } from '@minetrace/shared/db';
 import type { Principal } from '../auth/principal.js';
 import { DEFAULT_SCREEN_SETTINGS, type ScreenSettings } from '../investigate/screen/index.js';
 import type { JobService } from '../jobs/job-service.js';
-import { createLoaders, type Loaders } from './loaders.js';
+import { createLoaders, type Loaders, type SharedLoaders } from './loaders.js';
 
 /** What every resolver receives: the request's loaders, caller and limits. */
 export interface ApiContext {
@@ -27,13 +27,15 @@ export function createApiContext(
   maxPage: number,
   jobs: JobService | null = null,
   screen: ScreenSettings = DEFAULT_SCREEN_SETTINGS,
+  /** Loaders batching across the requests of a server (`createSharedLoaders`); omitted: this request's own. */
+  shared?: SharedLoaders,
 ): ApiContext {
   let network: Promise<Network | null> | undefined;
   return {
     db,
     jobs,
     screen,
-    loaders: createLoaders(db),
+    loaders: createLoaders(db, shared),
     principal,
     maxPage,
     network() {

@@ -34,6 +34,7 @@ import {
 import { ERROR_CODES, type ErrorCode } from './errors.js';
 import { jobResolvers } from './jobs.resolvers.js';
 import { createJsonFastPath } from './json-fast-path.js';
+import { createSharedLoaders } from './loaders.js';
 import { checkOperation, type GuardLimits, measureOperation, rejectionError } from './operation-guard.js';
 import { queryResolvers } from './query.resolvers.js';
 import type { Resolvers } from './resolvers.generated.js';
@@ -219,6 +220,7 @@ export function createGraphqlHandler(deps: GraphqlHandlerDeps): GraphqlHandler {
     plugins: [guardPlugin(deps.limits)],
   });
 
+  const shared = createSharedLoaders(deps.db);
   const fastPath = deps.jsonFastPath === false ? null : createJsonFastPath(yoga);
   // yoga's own fetch classes: a global (undici) Request costs more to build and to read back.
   const yogaRequest = (req: IncomingMessage, body: Buffer | undefined) => {
@@ -326,7 +328,7 @@ export function createGraphqlHandler(deps: GraphqlHandlerDeps): GraphqlHandler {
       }
       const body = read;
       const context: RequestContext = {
-        ...createApiContext(deps.db, principal, deps.limits.maxPage, deps.jobs ?? null, deps.screen),
+        ...createApiContext(deps.db, principal, deps.limits.maxPage, deps.jobs ?? null, deps.screen, shared),
         network,
         audit: state,
       };

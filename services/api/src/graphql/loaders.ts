@@ -168,7 +168,51 @@ const totalsSql = (members: RawBuilder<unknown>) => sql`
   SELECT sums.grp, sums.received::int8 AS received, sums.sent::int8 AS sent, counts.n::int8 AS n
   FROM sums JOIN counts ON counts.grp = sums.grp`;
 
-export function createLoaders(db: Db): Loaders {
+/** An address with its totals and first block, as one row of the address summary statement. */
+export type AddressSummaryRow = Address & { received: bigint; sent: bigint; n: bigint } & {
+  // Null when the address's first block is missing (the LEFT JOIN); checked on b_height.
+  [K in keyof Block as `b_${K}`]: Block[K];
+};
+
+/**
+ * Loaders shared by every request of a server: they batch the lookups of concurrent requests into
+ * one statement and cache nothing (a request's own loaders cache, and prime each other). Under
+ * load, the address lookups that arrive in the same turn of the event loop cost one round trip.
+ */
+export interface SharedLoaders {
+  addressSummary: DataLoader<string, AddressSummaryRow | null>;
+}
+
+/** Most addresses one shared address summary statement looks up. */
+const MAX_SHARED_BATCH = 500;
+
+export function createSharedLoaders(db: Db): SharedLoaders {
+  return {
+    addressSummary: new DataLoader(
+      async (addresses) => {
+        const result = await sql<AddressSummaryRow>`${sql.raw(ADDRESS_SUMMARY_STATEMENT)}
+          WITH a AS (SELECT * FROM addresses WHERE address = ANY(${[...addresses]}::text[])),
+          t AS (${totalsSql(sql`SELECT id AS member, id AS grp FROM a`)})
+          SELECT a.*, coalesce(t.received, 0)::int8 AS received, coalesce(t.sent, 0)::int8 AS sent,
+                 coalesce(t.n, 0)::int8 AS n,
+                 b.height AS b_height, b.hash AS b_hash, b.prev_hash AS b_prev_hash, b.time AS b_time,
+                 b.version AS b_version, b.bits AS b_bits, b.nonce AS b_nonce, b.size AS b_size,
+                 b.weight AS b_weight, b.pool_id AS b_pool_id, b.pool_match AS b_pool_match,
+                 b.coinbase_tag AS b_coinbase_tag, b.subsidy AS b_subsidy, b.fees AS b_fees,
+                 b.tx_count AS b_tx_count
+          FROM a LEFT JOIN t ON t.grp = a.id
+          LEFT JOIN blocks b ON b.height = a.first_height`.execute(db);
+        return byKey(addresses, result.rows, (row) => row.address);
+      },
+      // Dispatched after the event loop's I/O phase, not after the current promise jobs: requests
+      // read in the same turn reach their lookups in different jobs, and would each go alone.
+      { cache: false, maxBatchSize: MAX_SHARED_BATCH, batchScheduleFn: (dispatch) => setImmediate(dispatch) },
+    ),
+  };
+}
+
+/** A request's loaders; `shared` batches across requests (omitted: this request's own). */
+export function createLoaders(db: Db, shared: SharedLoaders = createSharedLoaders(db)): Loaders {
   const clusterTagSummary = new DataLoader<bigint, ClusterTagModel[]>(async (ids) => {
     const rows = await tagCountsOfClusters(db, ids);
     return groupBy(ids, rows, (row) => row.clusterId).map((list) =>
@@ -311,21 +355,10 @@ export function createLoaders(db: Db): Loaders {
     }),
     addressTotals: new DataLoader((ids) => flowTotals('address', ids)),
     addressSummary: new DataLoader(async (addresses) => {
-      const result = await sql<
-        Address & { received: bigint; sent: bigint; n: bigint } & { [K in keyof Block as `b_${K}`]: Block[K] }
-      >`${sql.raw(ADDRESS_SUMMARY_STATEMENT)}
-        WITH a AS (SELECT * FROM addresses WHERE address = ANY(${[...addresses]}::text[])),
-        t AS (${totalsSql(sql`SELECT id AS member, id AS grp FROM a`)})
-        SELECT a.*, coalesce(t.received, 0)::int8 AS received, coalesce(t.sent, 0)::int8 AS sent,
-               coalesce(t.n, 0)::int8 AS n,
-               b.height AS b_height, b.hash AS b_hash, b.prev_hash AS b_prev_hash, b.time AS b_time,
-               b.version AS b_version, b.bits AS b_bits, b.nonce AS b_nonce, b.size AS b_size,
-               b.weight AS b_weight, b.pool_id AS b_pool_id, b.pool_match AS b_pool_match,
-               b.coinbase_tag AS b_coinbase_tag, b.subsidy AS b_subsidy, b.fees AS b_fees,
-               b.tx_count AS b_tx_count
-        FROM a LEFT JOIN t ON t.grp = a.id
-        LEFT JOIN blocks b ON b.height = a.first_height`.execute(db);
-      const rows = result.rows.map((row) => {
+      const rows = await shared.addressSummary.loadMany(addresses);
+      return rows.map((row) => {
+        if (row instanceof Error) throw row;
+        if (row === null) return null;
         const address: Address = {
           id: row.id,
           address: row.address,
@@ -360,7 +393,6 @@ export function createLoaders(db: Db): Loaders {
         }
         return address;
       });
-      return byKey(addresses, rows, (row) => row.address);
     }),
     tagsByAddress: new DataLoader(async (addresses) => {
       // The tags table holds the pools dataset's payout addresses too (category miner).
