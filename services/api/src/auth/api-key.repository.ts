@@ -1,5 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { ApiRole, Db } from '@minetrace/shared/db';
+import { sql } from 'kysely';
 
 /** The roles a key may have, in the order `minetrace keys` lists them. */
 export const API_ROLES: readonly ApiRole[] = ['investigator', 'screener', 'admin'];
@@ -51,6 +52,21 @@ export async function findApiKey(db: Db, secret: string): Promise<ApiKeyInfo | u
     .where('revoked_at', 'is', null)
     .executeTakeFirst();
   return row === undefined ? undefined : toInfo(row);
+}
+
+/** The active keys with these secrets' hashes (`hashApiKey`), in one statement; the others are left out. */
+export async function findApiKeysByHash(
+  db: Db,
+  hashes: readonly Buffer[],
+): Promise<Array<ApiKeyInfo & { keyHash: Buffer }>> {
+  if (hashes.length === 0) return [];
+  const rows = await db
+    .selectFrom('api_keys')
+    .selectAll()
+    .where(sql<boolean>`key_hash = ANY(${[...hashes]}::bytea[])`)
+    .where('revoked_at', 'is', null)
+    .execute();
+  return rows.map((row) => ({ ...toInfo(row), keyHash: row.key_hash }));
 }
 
 /** Whether any key is active (while none is, the API may run open to localhost). */

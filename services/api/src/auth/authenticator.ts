@@ -1,5 +1,6 @@
 import type { Db } from '@minetrace/shared/db';
-import { findApiKey, hasActiveApiKeys } from './api-key.repository.js';
+import DataLoader from 'dataloader';
+import { type ApiKeyInfo, findApiKeysByHash, hasActiveApiKeys, hashApiKey } from './api-key.repository.js';
 import { OPEN_PRINCIPAL, type Principal } from './principal.js';
 
 /** How long "is any key configured?" is remembered; a new key closes the open mode within this. */
@@ -25,6 +26,17 @@ export function isLoopback(address: string | undefined): boolean {
  * always checked.
  */
 export function createAuthenticator(db: Db, mode: 'auto' | 'required'): Authenticator {
+  // Every request with a key looks it up: the lookups of requests read in the same turn of the
+  // event loop go as one statement. Nothing is cached, so a revoked key fails from the next request.
+  const keyByHash = new DataLoader<Buffer, ApiKeyInfo | undefined, string>(
+    async (hashes) => {
+      const found = new Map(
+        (await findApiKeysByHash(db, hashes)).map((key) => [key.keyHash.toString('hex'), key]),
+      );
+      return hashes.map((hash) => found.get(hash.toString('hex')));
+    },
+    { cache: false, batchScheduleFn: (dispatch) => setImmediate(dispatch) },
+  );
   let keysExist: { at: number; value: boolean } | undefined;
   const isOpen = async () => {
     if (mode === 'required') return false;
@@ -42,7 +54,7 @@ export function createAuthenticator(db: Db, mode: 'auto' | 'required'): Authenti
       }
       const match = /^Bearer\s+(\S{1,200})$/i.exec(authorization.trim());
       if (match === null) return { ok: false, message: 'the Authorization header must be Bearer <key>' };
-      const key = await findApiKey(db, match[1]!);
+      const key = await keyByHash.load(hashApiKey(match[1]!));
       if (key === undefined) return { ok: false, message: 'unknown or revoked API key' };
       return { ok: true, principal: { kind: 'key', keyId: key.id, name: key.name, role: key.role } };
     },

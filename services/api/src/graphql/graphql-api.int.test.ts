@@ -534,6 +534,28 @@ describe('GraphQL API over HTTP on the indexed demo chain', () => {
       }
     });
 
+    it('looks up the keys of concurrent requests in one statement, each to its own role', async () => {
+      const statements: string[] = [];
+      const counted = test.db.withPlugin({
+        transformQuery: ({ node }) => {
+          if (SelectQueryNode.is(node)) statements.push('select');
+          return node;
+        },
+        transformResult: async ({ result }) => result,
+      });
+      const auth = createAuthenticator(counted, 'required');
+      const roles = ['investigator', 'screener', 'admin', 'investigator', 'screener'] as const;
+      const results = await Promise.all([
+        ...roles.map((role) => auth.authenticate(`Bearer ${keys[role].secret}`, '10.0.0.1')),
+        auth.authenticate('Bearer mtk_unknown', '10.0.0.1'),
+      ]);
+      expect(results.map((result) => (result.ok ? result.principal : result.message))).toEqual([
+        ...roles.map((role) => expect.objectContaining({ kind: 'key', keyId: keys[role].id, role })),
+        'unknown or revoked API key',
+      ]);
+      expect(statements).toEqual(['select']);
+    });
+
     it('serves loopback callers without a key only while no key exists', async () => {
       const empty = await createTestDatabase('postgres');
       try {
