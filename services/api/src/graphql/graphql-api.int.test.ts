@@ -1,5 +1,5 @@
 import { createHash, randomUUID } from 'node:crypto';
-import type { GroundTruth } from '@minetrace/devnet';
+import { createWallet, type GroundTruth } from '@minetrace/devnet';
 import type { Db } from '@minetrace/shared/db';
 import { createTestDatabase, type TestDatabase } from '@minetrace/shared/db/testing';
 import { createLogger } from '@minetrace/shared/log';
@@ -408,6 +408,14 @@ describe('GraphQL API over HTTP on the indexed demo chain', () => {
         totalValue: data.miningIncome.totalValue,
         totalPayoutCount: paid.length,
       });
+      // A valid address the chain never paid earns nothing and is no error.
+      const unpaid = createWallet('never-paid').newAddress('p2wpkh').address;
+      const withUnpaid = await gql(
+        'query I($a: [String!]) { miningIncome(addresses: $a, bucket: DAY) { totalValue totalPayoutCount } }',
+        { a: [...suspect.addresses, unpaid] },
+      );
+      expect(withUnpaid.errors).toBeUndefined();
+      expect(withUnpaid.data.miningIncome).toEqual(again.data.miningIncome);
     });
 
     it('buckets by ISO week (Mondays) and by month, with the same total as by day', async () => {

@@ -206,9 +206,10 @@ export const queryResolvers: QueryResolvers = {
       for (const value of list)
         if (value.length > MAX_ADDRESS_LENGTH) parseAddress(value, await ctx.network());
       const wanted = [...new Set(list.map(addressLookupForm))];
-      // One statement, one round trip: the addresses resolve inside it, and the strings not found come
-      // back beside the income rows. Indexed addresses are valid by construction, so only those are
-      // checked (a checksum each), for the reason of a malformed one.
+      // One statement, one round trip: the addresses resolve inside it, and how many of them are
+      // indexed comes back beside the income rows (as `n` of a row without a bucket). Only when some
+      // are not does a second statement find which, so that a malformed one is refused with its
+      // reason (indexed addresses are valid by construction; a valid unknown one earns nothing).
       result = await sql<{
         bucket: bigint | null;
         pool_id: number | null;
@@ -216,17 +217,22 @@ export const queryResolvers: QueryResolvers = {
         n: bigint | null;
         missing: string | null;
       }>`
-        WITH ids AS (SELECT id, address FROM addresses WHERE address = ANY(${wanted}::text[]))
+        WITH ids AS MATERIALIZED (SELECT id FROM addresses WHERE address = ANY(${wanted}::text[]))
         SELECT ${bucket} AS bucket, p.pool_id, sum(p.value)::int8 AS value, count(*)::int8 AS n, NULL::text AS missing
         FROM payouts p JOIN blocks b ON b.height = p.height
         WHERE p.address_id IN (SELECT id FROM ids) AND ${window}
         GROUP BY 1, 2
         UNION ALL
-        SELECT NULL, NULL, NULL, NULL, w.address FROM unnest(${wanted}::text[]) AS w(address)
-        WHERE NOT EXISTS (SELECT 1 FROM ids WHERE ids.address = w.address)
+        SELECT NULL, NULL, NULL, count(*)::int8, 'found' FROM ids
         ORDER BY 1, 2`.execute(ctx.db);
-      const network = await ctx.network();
-      for (const row of result.rows) if (row.missing !== null) parseAddress(row.missing, network);
+      const found = result.rows.find((row) => row.missing === 'found');
+      if (Number(found?.n ?? 0) < wanted.length) {
+        const indexed = await sql<{ address: string }>`
+          SELECT address FROM addresses WHERE address = ANY(${wanted}::text[])`.execute(ctx.db);
+        const known = new Set(indexed.rows.map((row) => row.address));
+        const network = await ctx.network();
+        for (const address of wanted) if (!known.has(address)) parseAddress(address, network);
+      }
     } else {
       const clusterId = parseId(args.cluster!, 'cluster id');
       if ((await ctx.loaders.clusterById.load(clusterId)) === null)
