@@ -68,14 +68,22 @@ function openTimedDb(url: string, onQuery: (sql: string, ms: number) => void): K
   });
 }
 
-/** A short label for a statement: its verb and table. */
+/**
+ * A short label for a statement: its verb and table, then what tells apart statements sharing them
+ * (the start of a SELECT's column list, of an UPDATE's or DELETE's WHERE clause).
+ */
 function statementLabel(sql: string): string {
   const s = sql.replace(/\s+/g, ' ').trim().toLowerCase();
+  const clip = (text: string) => (text.length > 34 ? `${text.slice(0, 33)}…` : text);
   const write = /^(insert into|update|delete from) "?(\w+)"?/.exec(s);
-  if (write !== null) return `${write[1]!.split(' ')[0]} ${write[2]}`;
-  const read = /^select .*? from "?(\w+)"?/.exec(s);
-  if (read !== null) return `select ${read[1]}`;
-  return s.slice(0, 40);
+  if (write !== null) {
+    const verb = write[1]!.split(' ')[0]!;
+    const where = verb === 'insert' ? null : / where (.*)$/.exec(s);
+    return `${verb} ${write[2]}${where ? ` [${clip(where[1]!)}]` : ''}`;
+  }
+  const read = /^select (.*?) from "?(\w+)"?/.exec(s);
+  if (read !== null) return `select ${read[2]} [${clip(read[1]!)}]`;
+  return clip(s);
 }
 
 interface BackfillFigures {
@@ -105,9 +113,9 @@ async function timedBackfill(
 
 function printSql(sqlTimes: Map<string, { ms: number; count: number }>, blocks: number): void {
   const rows = [...sqlTimes.entries()].sort((a, b) => b[1].ms - a[1].ms);
-  for (const [label, e] of rows.slice(0, 10)) {
+  for (const [label, e] of rows.slice(0, 14)) {
     out(
-      `    ${label.padEnd(30)} ${fmt(e.ms / blocks, 1).padStart(8)} ms/block  (${fmt(e.count)} statements)`,
+      `    ${label.padEnd(56)} ${fmt(e.ms / blocks, 1).padStart(8)} ms/block  (${fmt(e.count)} statements)`,
     );
   }
 }
