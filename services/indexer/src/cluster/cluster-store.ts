@@ -1,9 +1,10 @@
 import { scriptTypeName } from '@minetrace/shared/chain';
 import type { Database, Db } from '@minetrace/shared/db';
 import { sql, type Transaction } from 'kysely';
+import { sqlArray } from '../ingest/sql-array.js';
 import { type ClusterTx, clusterBlockTxs } from './cluster-merges.js';
 import type { CoinJoinTxIo } from './coinjoin-shape.js';
-import { type ClusterMerge, createUnionFind } from './union-find.js';
+import { type ClusterMerge, createUnionFind, type UnionFind } from './union-find.js';
 
 /** Same default as `FINALITY_DEPTH` in the configuration. */
 export const DEFAULT_FINALITY_DEPTH = 6;
@@ -61,10 +62,11 @@ export async function finalizeClusters(
             .where('height', '<=', target)
             .orderBy('height')
             .execute();
-    for (const { height } of heights) {
-      merges += await clusterBlock(trx, height);
-      blocks += 1;
-      clusteredHeight = height;
+    for (let i = 0; i < heights.length; i += CHUNK_HEIGHTS) {
+      const chunk = heights.slice(i, i + CHUNK_HEIGHTS).map((row) => row.height);
+      merges += await clusterBlocks(trx, chunk);
+      blocks += chunk.length;
+      clusteredHeight = chunk[chunk.length - 1]!;
     }
   }
   if (blocks > 0 || rebuilt || state === undefined) {
@@ -130,10 +132,35 @@ async function clearClusters(trx: Transaction<Database>): Promise<void> {
   await trx.deleteFrom('cluster_merges').execute();
 }
 
-/** Applies the multi-input rule to one block's transactions; returns the number of merges stored. */
-async function clusterBlock(trx: Transaction<Database>, height: number): Promise<number> {
+/**
+ * Heights read and clustered together by `finalizeClusters`: the merges of a chunk are written at its
+ * end, once per table, so a batch of blocks made final costs a fixed number of statements (a rebuild
+ * from height 0 goes chunk by chunk).
+ */
+const CHUNK_HEIGHTS = 16;
+
+/** A merge as applied, with the height of the block of its transaction. */
+interface HeightMerge extends ClusterMerge<bigint, bigint> {
+  height: number;
+}
+
+/**
+ * Applies the multi-input rule to the blocks at `heights` (ascending, contiguous among stored blocks),
+ * block by block in height order, and stores the merges; returns how many.
+ *
+ * Stored clusters are read once for the whole chunk and only written at its end, so the reads of a later
+ * block see them as they were before the chunk: each input's key is its address's stored cluster (or the
+ * address alone), and the union-find, seeded once per stored cluster with its stored size, maps it to the
+ * cluster it is in after the earlier blocks' merges. Every union therefore compares the same sizes and ids
+ * as clustering block by block with a write after each, and yields the same merges in the same order.
+ */
+async function clusterBlocks(trx: Transaction<Database>, heights: readonly number[]): Promise<number> {
+  const first = heights[0];
+  const last = heights[heights.length - 1];
+  if (first === undefined || last === undefined) return 0;
   // Only transactions spending from two or more addresses can merge anything.
   const inputs = await sql<{
+    height: number;
     tx_id: bigint;
     value: bigint;
     script_type: number;
@@ -141,26 +168,28 @@ async function clusterBlock(trx: Transaction<Database>, height: number): Promise
     cluster_id: bigint | null;
     size: number | null;
   }>`
-    SELECT o.spent_by_tx_id AS tx_id, o.value, o.script_type, o.address_id, a.cluster_id, c.size
+    SELECT t.height, o.spent_by_tx_id AS tx_id, o.value, o.script_type, o.address_id, a.cluster_id, c.size
     FROM txs t
     JOIN outputs o ON o.spent_by_tx_id = t.id
     LEFT JOIN addresses a ON a.id = o.address_id
     LEFT JOIN clusters c ON c.id = a.cluster_id
-    WHERE t.height = ${height}::int4 AND NOT t.is_coinbase AND t.input_count >= 2
+    WHERE t.height BETWEEN ${first}::int4 AND ${last}::int4 AND NOT t.is_coinbase AND t.input_count >= 2
     ORDER BY o.spent_by_tx_id, o.spent_by_input`.execute(trx);
   if (inputs.rows.length === 0) return 0;
 
   const byTx = new Map<
     bigint,
-    { inputs: ClusterTx<bigint, bigint>['inputs'][number][]; keys: Set<bigint> }
+    { height: number; inputs: ClusterTx<bigint, bigint>['inputs'][number][]; keys: Set<bigint> }
   >();
   const unionFind = createUnionFind<bigint, bigint>();
-  // Each stored cluster enters the union-find once, with its stored size.
+  // Each stored cluster (and each address alone) enters the union-find once, with its stored size.
   const seeded = new Set<bigint>();
+  /** Keys that are stored clusters (`clusters.id`), as opposed to addresses alone. */
+  const storedClusters = new Set<bigint>();
   for (const row of inputs.rows) {
     let tx = byTx.get(row.tx_id);
     if (tx === undefined) {
-      tx = { inputs: [], keys: new Set() };
+      tx = { height: row.height, inputs: [], keys: new Set() };
       byTx.set(row.tx_id, tx);
     }
     const key = row.address_id === null ? null : (row.cluster_id ?? row.address_id);
@@ -176,15 +205,18 @@ async function clusterBlock(trx: Transaction<Database>, height: number): Promise
       if (!seeded.has(key)) {
         seeded.add(key);
         unionFind.add(key, row.size ?? 1);
+        if (row.cluster_id !== null) storedClusters.add(key);
       }
     }
   }
+  // Keys naming one cluster already (after earlier blocks of the chunk) merge nothing; the union-find
+  // tells, so a few more candidates than needed is only a few more outputs read.
   const candidates = [...byTx].filter(([, tx]) => tx.keys.size >= 2).map(([txId]) => txId);
   if (candidates.length === 0) return 0;
 
   const outputs = await sql<{ tx_id: bigint; value: bigint; script_type: number; address_id: bigint | null }>`
     SELECT o.tx_id, o.value, o.script_type, o.address_id FROM outputs o
-    WHERE o.tx_id = ANY(${candidates}::int8[])
+    WHERE o.tx_id = ANY(${sqlArray(candidates)}::int8[])
     ORDER BY o.tx_id, o.n`.execute(trx);
   const outputsByTx = new Map<bigint, CoinJoinTxIo[]>();
   for (const row of outputs.rows) {
@@ -197,61 +229,95 @@ async function clusterBlock(trx: Transaction<Database>, height: number): Promise
     outputsByTx.set(row.tx_id, list);
   }
 
-  const txs: ClusterTx<bigint, bigint>[] = candidates.map((txId) => ({
-    txid: txId,
-    isCoinbase: false,
-    inputs: byTx.get(txId)!.inputs,
-    outputs: outputsByTx.get(txId) ?? [],
-  }));
-  const { merges } = clusterBlockTxs(unionFind, txs);
-  if (merges.length > 0) await storeMerges(trx, height, merges, unionFind.find, unionFind.sizeOf);
+  const merges: HeightMerge[] = [];
+  /** Per cluster, the last height at which a merge of its block left it the root of a member involved. */
+  const grownAt = new Map<bigint, number>();
+  let start = 0;
+  while (start < candidates.length) {
+    const height = byTx.get(candidates[start]!)!.height;
+    let end = start;
+    while (end < candidates.length && byTx.get(candidates[end]!)!.height === height) end++;
+    const txs: ClusterTx<bigint, bigint>[] = candidates.slice(start, end).map((txId) => ({
+      txid: txId,
+      isCoinbase: false,
+      inputs: byTx.get(txId)!.inputs,
+      outputs: outputsByTx.get(txId) ?? [],
+    }));
+    const block = clusterBlockTxs(unionFind, txs).merges;
+    // As a write after each block would: the clusters of this block's merges now end at this height.
+    for (const merge of block) {
+      grownAt.set(unionFind.find(merge.winner), height);
+      merges.push({ ...merge, height });
+    }
+    start = end;
+  }
+  if (merges.length > 0) await storeMerges(trx, merges, unionFind, storedClusters, grownAt);
   return merges.length;
 }
 
+/**
+ * Writes a chunk's merges: what a write after each block would have left, written once. Addresses of
+ * the stored clusters that lost move to their final cluster, addresses alone that were merged join theirs,
+ * the losers' rows go, the final clusters get their size and the height of the last block that grew them,
+ * and one `cluster_merges` row records each union, in the order applied.
+ */
 async function storeMerges(
   trx: Transaction<Database>,
-  height: number,
-  merges: readonly ClusterMerge<bigint, bigint>[],
-  find: (key: bigint) => bigint,
-  sizeOf: (key: bigint) => number,
+  merges: readonly HeightMerge[],
+  unionFind: UnionFind<bigint, bigint>,
+  storedClusters: ReadonlySet<bigint>,
+  grownAt: ReadonlyMap<bigint, number>,
 ): Promise<void> {
-  const involved = new Set<bigint>();
+  const { find, sizeOf } = unionFind;
+  const alone = new Set<bigint>();
+  const finalRoots = new Set<bigint>();
+  const storedLosers: bigint[] = [];
   for (const merge of merges) {
-    involved.add(merge.winner);
-    involved.add(merge.loser);
+    for (const id of [merge.winner, merge.loser]) {
+      if (!storedClusters.has(id)) alone.add(id);
+      finalRoots.add(find(id));
+    }
+    if (storedClusters.has(merge.loser)) storedLosers.push(merge.loser);
   }
-  const losers = merges.map((merge) => merge.loser);
-  const ids = [...involved];
-  const roots = ids.map((id) => find(id));
-  const finalRoots = [...new Set(roots)];
+  // In id order, which is the table's order: the updates walk the heap and the primary key forward.
+  const byId = (a: bigint, b: bigint) => (a < b ? -1 : a > b ? 1 : 0);
+  const aloneIds = [...alone].sort(byId);
+  const roots = [...finalRoots];
+  storedLosers.sort(byId);
 
-  // Stored clusters that lost move to their final root; then addresses that were alone (no cluster_id)
-  // join theirs. Both only touch the members of the clusters involved.
-  // Both name their rows by index (cluster_id, primary key): a nested loop is the plan. On a table
-  // whose statistics lag behind a bulk load, Postgres otherwise hashes the list and reads every
+  // Both updates name their rows by index (cluster_id, primary key): a nested loop is the plan. On a
+  // table whose statistics lag behind a bulk load, Postgres otherwise hashes the list and reads every
   // address, which at a million addresses costs about half a second per statement.
   await sql`SET LOCAL enable_hashjoin = off`.execute(trx);
   await sql`SET LOCAL enable_mergejoin = off`.execute(trx);
+  if (storedLosers.length > 0) {
+    await sql`
+      UPDATE addresses AS a SET cluster_id = u.root
+      FROM unnest(${sqlArray(storedLosers)}::int8[], ${sqlArray(storedLosers.map((id) => find(id)))}::int8[]) AS u(loser, root)
+      WHERE a.cluster_id = u.loser`.execute(trx);
+  }
+  // Never in a cluster before this chunk: cluster_id is still NULL (its cluster was itself).
   await sql`
     UPDATE addresses AS a SET cluster_id = u.root
-    FROM unnest(${losers}::int8[], ${losers.map((id) => find(id))}::int8[]) AS u(loser, root)
-    WHERE a.cluster_id = u.loser`.execute(trx);
-  await sql`
-    UPDATE addresses AS a SET cluster_id = u.root
-    FROM unnest(${ids}::int8[], ${roots}::int8[]) AS u(id, root)
+    FROM unnest(${sqlArray(aloneIds)}::int8[], ${sqlArray(aloneIds.map((id) => find(id)))}::int8[]) AS u(id, root)
     WHERE a.id = u.id AND a.cluster_id IS NULL`.execute(trx);
   await sql`RESET enable_hashjoin`.execute(trx);
   await sql`RESET enable_mergejoin`.execute(trx);
-  await trx.deleteFrom('clusters').where('id', 'in', losers).execute();
+  if (storedLosers.length > 0) {
+    await sql`DELETE FROM clusters WHERE id = ANY(${sqlArray(storedLosers)}::int8[])`.execute(trx);
+  }
   await sql`
     INSERT INTO clusters (id, size, height)
-    SELECT u.id, u.size, ${height}::int4 FROM unnest(${finalRoots}::int8[], ${finalRoots.map((id) => sizeOf(id))}::int4[]) AS u(id, size)
+    SELECT u.id, u.size, u.height
+    FROM unnest(${sqlArray(roots)}::int8[], ${sqlArray(roots.map((id) => sizeOf(id)))}::int4[], ${sqlArray(roots.map((id) => grownAt.get(id)!))}::int4[])
+      AS u(id, size, height)
     ON CONFLICT (id) DO UPDATE SET size = excluded.size, height = excluded.height`.execute(trx);
   await sql`
     INSERT INTO cluster_merges (height, tx_id, winner, loser, new_size)
-    SELECT ${height}::int4, u.tx_id, u.winner, u.loser, u.new_size
-    FROM unnest(${merges.map((m) => m.txid)}::int8[], ${merges.map((m) => m.winner)}::int8[],
-      ${losers}::int8[], ${merges.map((m) => m.newSize)}::int4[]) WITH ORDINALITY AS u(tx_id, winner, loser, new_size, ord)
+    SELECT u.height, u.tx_id, u.winner, u.loser, u.new_size
+    FROM unnest(${sqlArray(merges.map((m) => m.height))}::int4[], ${sqlArray(merges.map((m) => m.txid))}::int8[],
+      ${sqlArray(merges.map((m) => m.winner))}::int8[], ${sqlArray(merges.map((m) => m.loser))}::int8[],
+      ${sqlArray(merges.map((m) => m.newSize))}::int4[]) WITH ORDINALITY AS u(height, tx_id, winner, loser, new_size, ord)
     ORDER BY u.ord`.execute(trx);
 }
 

@@ -3,7 +3,7 @@ import { networkFromChain } from '@minetrace/shared/chain';
 import { type Db, getChainState } from '@minetrace/shared/db';
 import type { PoolSet } from '@minetrace/shared/pools';
 import { DEFAULT_FINALITY_DEPTH } from '../cluster/cluster-store.js';
-import { DEFAULT_PAYOUT_MAX_HOPS, deriveAfterBlock } from '../ingest/derived-rows.js';
+import { DEFAULT_PAYOUT_MAX_HOPS, deriveAfterBatch } from '../ingest/derived-rows.js';
 import { BlockNotContiguousError, NetworkMismatchError } from '../ingest/ingest.errors.js';
 import { syncPools } from '../ingest/pool-sync.js';
 import { fetchNodeBlock, movedOnNotFound, type PipelineTimings, runBlockPipeline } from './block-pipeline.js';
@@ -111,7 +111,8 @@ export async function backfillRange(options: BackfillRangeOptions): Promise<Back
   await syncPools(db, pools, { payoutMaxHops });
   const network = networkFromChain(info.chain);
   const timings: PipelineTimings = { fetchWaitMs: 0, decodeMs: 0, sqlWaitMs: 0 };
-  const afterBlock = deriveAfterBlock({
+  // Payouts block by block, clustering once per batch.
+  const derive = deriveAfterBatch({
     payoutMaxHops,
     finalityDepth: options.finalityDepth ?? DEFAULT_FINALITY_DEPTH,
   });
@@ -150,7 +151,7 @@ export async function backfillRange(options: BackfillRangeOptions): Promise<Back
         batchBlocks: Math.max(1, options.batchBlocks ?? 8),
         batchTxs: Math.max(1, options.batchTxs ?? 40_000),
         // A lost commit after a crash is applied again by the next call: no need to wait for the flush.
-        apply: { afterBlock, asyncCommit: true },
+        apply: { ...derive, asyncCommit: true },
         timings,
         ...(signal !== undefined ? { signal } : {}),
         onBatch: ({ fetched, result }) => {

@@ -92,8 +92,8 @@ export async function runBlockPipeline(options: BlockPipelineOptions): Promise<v
     }
   };
   let writing: Promise<void> | null = null;
-  const write = async (fetched: FetchedBlock[], rows: BlockRows[]) => {
-    const result = await applyBlockBatch(options.db, rows, options.pools, options.apply);
+  const write = async (fetched: FetchedBlock[], rows: BlockRows[], onBulkWrite: () => void) => {
+    const result = await applyBlockBatch(options.db, rows, options.pools, { ...options.apply, onBulkWrite });
     options.onBatch({ fetched, result });
     if (options.afterCommit !== undefined) await options.afterCommit({ fetched, result });
   };
@@ -133,10 +133,17 @@ export async function runBlockPipeline(options: BlockPipelineOptions): Promise<v
       );
       await waitForWrite();
       if (signal?.aborted) break;
-      const started: Promise<void> = write(fetched, rows);
+      let bulk = () => {};
+      const bulkStarted = new Promise<void>((resolve) => {
+        bulk = resolve;
+      });
+      const started: Promise<void> = write(fetched, rows, () => bulk());
       // Awaited before the next batch or on the way out; it must not count as unhandled meanwhile.
       started.catch(() => {});
       writing = started;
+      // The batch's first statements are short round trips, each of which would wait for a whole
+      // block's decoding: the next blocks are decoded once its bulk statements run.
+      await Promise.race([bulkStarted, started.then(noop, noop)]);
     }
   } finally {
     // On the way out through an error the batch being written still settles first; if it failed
@@ -144,6 +151,8 @@ export async function runBlockPipeline(options: BlockPipelineOptions): Promise<v
     if (writing !== null) await waitForWrite();
   }
 }
+
+const noop = () => {};
 
 /**
  * Decodes a block the node served, checking that it is the block asked for

@@ -6,6 +6,7 @@ import { sql, type Transaction } from 'kysely';
 import { blockSubsidy } from './block-subsidy.js';
 import { BlockNotContiguousError, NetworkMismatchError } from './ingest.errors.js';
 import { markSpends } from './spend-marking.js';
+import { sqlArray } from './sql-array.js';
 
 /** One block of a batch as `applyBlockBatch` stored it. */
 export interface BatchBlock {
@@ -21,6 +22,12 @@ export interface BatchBlock {
   fees: bigint | null;
   /** Inputs whose prevout was not in the database (blocks ingested without their history). */
   unresolvedInputs: number;
+  /**
+   * `txs.id` of each prevout an earlier block holds (in this batch or before it) that an input of the
+   * block spent, keyed `prevTxid hex:vout`: what the block's payouts read about its inputs, without a
+   * read. Inputs spending a transaction of the block itself, or an output not stored, are absent.
+   */
+  prevoutTxIds: ReadonlyMap<string, bigint>;
 }
 
 export interface ApplyBlockBatchOptions {
@@ -29,6 +36,11 @@ export interface ApplyBlockBatchOptions {
    * block in height order: where derived rows (payouts, clusters) are written in batch mode.
    */
   afterBlock?: (trx: Transaction<Database>, block: BatchBlock) => Promise<void>;
+  /**
+   * Runs inside the batch's transaction once, after every `afterBlock`: derived rows written for the
+   * batch as a whole (the clustering of the blocks it makes final).
+   */
+  afterBatch?: (trx: Transaction<Database>, blocks: readonly BatchBlock[]) => Promise<void>;
   /**
    * Height of the first block. Must be tip + 1 when the database has a tip; on an empty database it
    * places the first block (default: the coinbase's BIP34 height; genesis is always 0).
@@ -40,6 +52,12 @@ export interface ApplyBlockBatchOptions {
    * block and the lost blocks are applied again. @defaultValue false
    */
   asyncCommit?: boolean;
+  /**
+   * Called once the batch holds the tip's lock, as its bulk statements start (the rows of every table):
+   * a pipeline decodes the next blocks from then on, when each round trip before would have waited for
+   * a whole block's decoding.
+   */
+  onBulkWrite?: () => void;
 }
 
 export interface ApplyBlockBatchResult {
@@ -112,6 +130,7 @@ export async function writeBlocks(
     .select(sql<bigint | null>`max(id)`.as('max_id'))
     .executeTakeFirstOrThrow();
   let nextTxId = (maxId.max_id ?? -1n) + 1n;
+  options.onBulkWrite?.();
   const stored: BatchBlock[] = blocks.map((rows, b) => {
     const txIds = rows.txs.map(() => nextTxId++);
     return {
@@ -123,8 +142,13 @@ export async function writeBlocks(
       poolMatch: 'unknown',
       fees: 0n,
       unresolvedInputs: 0,
+      prevoutTxIds: new Map(),
     };
   });
+  /** Notes that an input of `block` spent prevout `key` of tx `prevId` (only those of earlier blocks count). */
+  const notePrevout = (block: BatchBlock, key: string, prevId: bigint) => {
+    if (prevId < block.txIds[0]!) (block.prevoutTxIds as Map<string, bigint>).set(key, prevId);
+  };
 
   // Addresses: new ones inserted in first-seen order across the batch, their ids returned; only the
   // addresses already stored are then looked up (most addresses of a block are new).
@@ -145,7 +169,7 @@ export async function writeBlocks(
     const inserted = await sql<{ id: bigint; address: string }>`
       INSERT INTO addresses (address, script_type, first_height)
       SELECT u.address, u.script_type, u.first_height
-      FROM unnest(${addresses}::text[], ${values.map((v) => v.type)}::int2[], ${values.map((v) => v.height)}::int4[])
+      FROM unnest(${sqlArray(addresses)}::text[], ${sqlArray(values.map((v) => v.type))}::int2[], ${sqlArray(values.map((v) => v.height))}::int4[])
         WITH ORDINALITY AS u(address, script_type, first_height, ord)
       ORDER BY u.ord
       ON CONFLICT (address) DO NOTHING
@@ -154,51 +178,78 @@ export async function writeBlocks(
     if (addressIds.size < addresses.length) {
       const known = addresses.filter((address) => !addressIds.has(address));
       const resolved = await sql<{ id: bigint; address: string }>`
-        SELECT id, address FROM addresses WHERE address = ANY(${known}::text[])`.execute(trx);
+        SELECT id, address FROM addresses WHERE address = ANY(${sqlArray(known)}::text[])`.execute(trx);
       for (const row of resolved.rows) addressIds.set(row.address, row.id);
     }
   }
 
   // Outputs of the batch, keyed by outpoint, so in-batch spends never reach the database.
   interface Created {
+    /** `txs.id` of the transaction creating it. */
+    txId: bigint;
     value: bigint;
     spender: bigint | null;
     input: number | null;
   }
   const created = new Map<string, Created>();
-  const idByTxid = new Map<string, bigint>();
-  /** Per tx: [sum of resolved input values, inputs resolved]. */
-  const inputSums = new Map<bigint, { value: bigint; count: number }>();
+  /** Per block, per tx, its outputs as registered in `created`. */
+  const createdOf: Created[][][] = [];
+  // Per tx of the batch (by id - first id): sum of resolved input values, inputs resolved.
+  const firstTxId = stored[0]!.txIds[0] ?? 0n;
+  const txCount = stored.reduce((n, block) => n + block.txIds.length, 0);
+  const inputValue = new Array<bigint>(txCount).fill(0n);
+  const inputCount = new Int32Array(txCount);
   const credit = (spender: bigint, value: bigint) => {
-    const sum = inputSums.get(spender) ?? { value: 0n, count: 0 };
-    sum.value += value;
-    sum.count += 1;
-    inputSums.set(spender, sum);
+    const at = Number(spender - firstTxId);
+    inputValue[at] = inputValue[at]! + value;
+    inputCount[at]! += 1;
   };
-  const outside: Array<{ spender: bigint; input: number; prevTxid: Buffer; vout: number }> = [];
+  const outside: Array<{
+    spender: bigint;
+    input: number;
+    block: BatchBlock;
+    prevTxid: Buffer;
+    prevHex: string;
+    key: string;
+    vout: number;
+  }> = [];
   for (const block of stored) {
-    const ids = new Map<string, bigint>();
+    const blockCreated: Created[][] = [];
+    createdOf.push(blockCreated);
     block.rows.txs.forEach((tx, i) => {
       const id = block.txIds[i]!;
       if (!tx.isCoinbase) {
         tx.inputs.forEach((input, n) => {
-          const key = `${input.prevTxid.toString('hex')}:${input.prevVout}`;
+          const prevHex = input.prevTxid.toString('hex');
+          const key = `${prevHex}:${input.prevVout}`;
           const own = created.get(key);
           if (own !== undefined && own.spender === null) {
             own.spender = id;
             own.input = n;
             credit(id, own.value);
+            notePrevout(block, key, own.txId);
           } else {
-            outside.push({ spender: id, input: n, prevTxid: input.prevTxid, vout: input.prevVout });
+            outside.push({
+              spender: id,
+              input: n,
+              block,
+              prevTxid: input.prevTxid,
+              prevHex,
+              key,
+              vout: input.prevVout,
+            });
           }
         });
       }
       // Registered after its own inputs: a tx spends only txs before it.
       const txid = tx.txid.toString('hex');
-      idByTxid.set(txid, id);
-      ids.set(txid, id);
-      for (const out of tx.outputs)
-        created.set(`${txid}:${out.n}`, { value: out.value, spender: null, input: null });
+      const outs: Created[] = [];
+      for (const out of tx.outputs) {
+        const entry: Created = { txId: id, value: out.value, spender: null, input: null };
+        created.set(`${txid}:${out.n}`, entry);
+        outs.push(entry);
+      }
+      blockCreated.push(outs);
     });
     const own = block.addressIds as Map<string, bigint>;
     for (const tx of block.rows.txs) {
@@ -212,25 +263,32 @@ export async function writeBlocks(
   // Prevouts outside the batch: txids → ids in one indexed lookup (the latest tx of a duplicated
   // txid, as applyBlock), then one UPDATE by primary key.
   if (outside.length > 0) {
-    const wanted = [...new Map(outside.map((o) => [o.prevTxid.toString('hex'), o.prevTxid])).values()];
+    const wanted = [...new Map(outside.map((o) => [o.prevHex, o.prevTxid])).values()];
     const found = await sql<{ txid: Buffer; id: bigint }>`
-      SELECT txid, max(id) AS id FROM txs WHERE txid = ANY(${wanted}::bytea[]) GROUP BY txid`.execute(trx);
+      SELECT txid, max(id) AS id FROM txs WHERE txid = ANY(${sqlArray(wanted)}::bytea[]) GROUP BY txid`.execute(
+      trx,
+    );
     const prevIds = new Map(found.rows.map((r) => [r.txid.toString('hex'), r.id]));
-    const spendTx: bigint[] = [];
-    const spendN: number[] = [];
-    const spenders: bigint[] = [];
-    const inputNs: number[] = [];
+    const spends: Array<(typeof outside)[number] & { prevId: bigint }> = [];
     for (const o of outside) {
-      const prevId = prevIds.get(o.prevTxid.toString('hex'));
+      const prevId = prevIds.get(o.prevHex);
       if (prevId === undefined) continue;
-      spendTx.push(prevId);
-      spendN.push(o.vout);
-      spenders.push(o.spender);
-      inputNs.push(o.input);
+      spends.push({ ...o, prevId });
     }
+    // In primary-key order, which is the table's order: the UPDATE walks outputs forward.
+    spends.sort((a, b) => (a.prevId < b.prevId ? -1 : a.prevId > b.prevId ? 1 : a.vout - b.vout));
+    const spendTx = spends.map((o) => o.prevId);
+    const spendN = spends.map((o) => o.vout);
+    const spenders = spends.map((o) => o.spender);
+    const inputNs = spends.map((o) => o.input);
     {
       const spent = await markSpends(trx, { txIds: spendTx, ns: spendN, spenders, inputNs });
-      for (const row of spent) credit(row.spender, row.value);
+      const byInput = new Map(spends.map((o) => [`${o.spender}:${o.input}`, o]));
+      for (const row of spent) {
+        credit(row.spender, row.value);
+        const o = byInput.get(`${row.spender}:${row.input}`)!;
+        notePrevout(o.block, o.key, o.prevId);
+      }
     }
   }
 
@@ -257,14 +315,14 @@ export async function writeBlocks(
     inputCount: [] as number[],
     outputCount: [] as number[],
   };
-  for (const block of stored) {
+  stored.forEach((block, b) => {
     let blockFees: bigint | null = 0n;
     block.rows.txs.forEach((tx, i) => {
       const id = block.txIds[i]!;
-      const txid = tx.txid.toString('hex');
+      const outs = createdOf[b]![i]!;
       let outSum = 0n;
-      for (const out of tx.outputs) {
-        const own = created.get(`${txid}:${out.n}`)!;
+      tx.outputs.forEach((out, o) => {
+        const own = outs[o]!;
         outTxIds.push(id);
         outNs.push(out.n);
         outValues.push(out.value);
@@ -273,16 +331,17 @@ export async function writeBlocks(
         outSpenders.push(own.spender);
         outInputs.push(own.input);
         outSum += out.value;
-      }
+      });
       let fee: bigint | null = 0n;
       if (!tx.isCoinbase) {
-        const inputs = inputSums.get(id) ?? { value: 0n, count: 0 };
-        if (inputs.count < tx.inputs.length) {
-          block.unresolvedInputs += tx.inputs.length - inputs.count;
+        const at = Number(id - firstTxId);
+        const resolved = inputCount[at]!;
+        if (resolved < tx.inputs.length) {
+          block.unresolvedInputs += tx.inputs.length - resolved;
           fee = null;
           blockFees = null;
         } else {
-          fee = inputs.value - outSum;
+          fee = inputValue[at]! - outSum;
           if (blockFees !== null) blockFees += fee;
         }
       }
@@ -301,20 +360,22 @@ export async function writeBlocks(
       txCols.outputCount.push(tx.outputs.length);
     });
     block.fees = blockFees;
-  }
+  });
   if (outTxIds.length > 0) {
     await sql`
       INSERT INTO outputs (tx_id, n, value, script_type, address_id, spent_by_tx_id, spent_by_input)
-      SELECT * FROM unnest(${outTxIds}::int8[], ${outNs}::int4[], ${outValues}::int8[], ${outTypes}::int2[],
-        ${outAddressIds}::int8[], ${outSpenders}::int8[], ${outInputs}::int4[])`.execute(trx);
+      SELECT * FROM unnest(${sqlArray(outTxIds)}::int8[], ${sqlArray(outNs)}::int4[], ${sqlArray(outValues)}::int8[], ${sqlArray(outTypes)}::int2[],
+        ${sqlArray(outAddressIds)}::int8[], ${sqlArray(outSpenders)}::int8[], ${sqlArray(outInputs)}::int4[])`.execute(
+      trx,
+    );
   }
   await sql`
     INSERT INTO txs (id, txid, height, idx, is_coinbase, fee, size, vsize, weight, version, locktime, input_count, output_count)
     SELECT * FROM unnest(
-      ${txCols.id}::int8[], ${txCols.txid}::bytea[], ${txCols.height}::int4[], ${txCols.idx}::int4[],
-      ${txCols.isCoinbase}::bool[], ${txCols.fee}::int8[], ${txCols.size}::int4[], ${txCols.vsize}::int4[],
-      ${txCols.weight}::int4[], ${txCols.version}::int8[], ${txCols.locktime}::int8[],
-      ${txCols.inputCount}::int4[], ${txCols.outputCount}::int4[])`.execute(trx);
+      ${sqlArray(txCols.id)}::int8[], ${sqlArray(txCols.txid)}::bytea[], ${sqlArray(txCols.height)}::int4[], ${sqlArray(txCols.idx)}::int4[],
+      ${sqlArray(txCols.isCoinbase)}::bool[], ${sqlArray(txCols.fee)}::int8[], ${sqlArray(txCols.size)}::int4[], ${sqlArray(txCols.vsize)}::int4[],
+      ${sqlArray(txCols.weight)}::int4[], ${sqlArray(txCols.version)}::int8[], ${sqlArray(txCols.locktime)}::int8[],
+      ${sqlArray(txCols.inputCount)}::int4[], ${sqlArray(txCols.outputCount)}::int4[])`.execute(trx);
 
   await trx
     .insertInto('blocks')
@@ -367,6 +428,7 @@ export async function writeBlocks(
     .execute();
 
   if (options.afterBlock !== undefined) for (const block of stored) await options.afterBlock(trx, block);
+  if (options.afterBatch !== undefined) await options.afterBatch(trx, stored);
   return { blocks: stored, txCount: txCols.id.length };
 }
 

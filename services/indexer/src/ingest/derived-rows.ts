@@ -1,6 +1,6 @@
 import { type ScriptType, scriptTypeName } from '@minetrace/shared/chain';
 import type { Database } from '@minetrace/shared/db';
-import { sql, type Transaction } from 'kysely';
+import { type RawBuilder, sql, type Transaction } from 'kysely';
 import { type FinalizeClustersResult, finalizeClusters } from '../cluster/cluster-store.js';
 import {
   type BlockPayoutsResult,
@@ -10,6 +10,8 @@ import {
 } from '../payouts/block-payouts.js';
 import type { PoolFunds } from '../payouts/payout.types.js';
 import { type Distribution, type PaidAddress, RECURRING_WINDOW } from '../payouts/recurring-address.js';
+import type { ApplyBlockBatchOptions } from './batch-ingest.js';
+import { sqlArray } from './sql-array.js';
 
 /** Same default as `PAYOUT_MAX_HOPS` in the configuration. */
 export const DEFAULT_PAYOUT_MAX_HOPS = 3;
@@ -28,6 +30,12 @@ export interface DerivedBlock {
   txIds: readonly bigint[];
   /** `addresses.id` of every address an output of the block pays. */
   addressIds: ReadonlyMap<string, bigint>;
+  /**
+   * `txs.id` of every stored output of an earlier block the block's inputs spent, keyed
+   * `prevTxid hex:vout`, when the ingest knows them (`BatchBlock.prevoutTxIds`); absent, they are read
+   * through `outputs.spent_by_tx_id`.
+   */
+  prevoutTxIds?: ReadonlyMap<string, bigint>;
 }
 
 /** What `applyDerived` stored for a block. */
@@ -45,8 +53,10 @@ export interface ApplyDerivedResult {
  * Invariants: the block's chain rows (txs, outputs, spends) are already written, and every earlier block's
  * derived rows are stored (blocks are derived in height order). Reads are a fixed number of queries per
  * block, whatever its size: the prevouts of all inputs at once (through `outputs.spent_by_tx_id`, so
- * inputs whose prevout is unknown count as nobody's funds), the pools' known addresses and earlier payouts
- * among the block's addresses, and the recent distributions of the pools involved.
+ * inputs whose prevout is unknown count as nobody's funds; when the ingest passes `prevoutTxIds`, only
+ * their pool funds, then the prevouts of the transactions that may spend pool funds), the pools' known
+ * addresses and earlier payouts among the block's addresses, and the recent distributions of the pools
+ * involved.
  */
 export async function applyDerived(
   trx: Transaction<Database>,
@@ -58,40 +68,54 @@ export async function applyDerived(
   const lastId = block.txIds[block.txIds.length - 1];
   if (firstId === undefined || lastId === undefined) return empty;
 
-  const prevouts = await sql<{
-    txid: Buffer;
-    tx_id: bigint;
-    n: number;
-    value: bigint;
-    script_type: number;
-    address: string | null;
-    pool_id: number | null;
-    hop: number | null;
-  }>`
-    SELECT t.txid, o.tx_id, o.n, o.value, o.script_type, a.address, p.pool_id, p.hop
-    FROM outputs o
-    JOIN txs t ON t.id = o.tx_id
-    LEFT JOIN addresses a ON a.id = o.address_id
-    LEFT JOIN pool_outputs p ON p.tx_id = o.tx_id AND p.n = o.n
-    WHERE o.spent_by_tx_id BETWEEN ${firstId}::int8 AND ${lastId}::int8 AND o.tx_id < ${firstId}::int8`.execute(
-    trx,
-  );
   const prevoutByKey = new Map<string, ResolvedPrevout>();
   const txIdByTxid = new Map<string, bigint>();
   const pools = new Set<number>();
   if (block.poolId !== null) pools.add(block.poolId);
-  for (const row of prevouts.rows) {
-    const txid = row.txid.toString('hex');
-    txIdByTxid.set(txid, row.tx_id);
-    const poolFunds: PoolFunds | null =
-      row.pool_id === null || row.hop === null ? null : { poolId: row.pool_id, hop: row.hop };
-    if (poolFunds !== null) pools.add(poolFunds.poolId);
-    prevoutByKey.set(`${txid}:${row.n}`, {
-      value: row.value,
-      address: row.address,
-      scriptType: scriptTypeName(row.script_type),
-      poolFunds,
-    });
+  const addPrevouts = (rows: readonly PrevoutRow[]) => {
+    for (const row of rows) {
+      const txid = row.txid.toString('hex');
+      txIdByTxid.set(txid, row.tx_id);
+      const poolFunds: PoolFunds | null =
+        row.pool_id === null || row.hop === null ? null : { poolId: row.pool_id, hop: row.hop };
+      if (poolFunds !== null) pools.add(poolFunds.poolId);
+      prevoutByKey.set(`${txid}:${row.n}`, {
+        value: row.value,
+        address: row.address,
+        scriptType: scriptTypeName(row.script_type),
+        poolFunds,
+      });
+    }
+  };
+  if (block.prevoutTxIds === undefined) {
+    addPrevouts(
+      await readPrevouts(
+        trx,
+        sql`o.spent_by_tx_id BETWEEN ${firstId}::int8 AND ${lastId}::int8 AND o.tx_id < ${firstId}::int8`,
+      ),
+    );
+  } else {
+    // The ingest knows which stored output each input spent: only the pool funds among them are read,
+    // then every prevout of the transactions that may spend pool funds. An input of any other
+    // transaction carries no pool funds, and that is all detection reads from it.
+    const funded = await readPoolFunds(trx, block.prevoutTxIds);
+    for (const { poolId } of funded.values()) pools.add(poolId);
+    if (pools.size === 0) return empty;
+    const spenders = mayPayFromPoolFunds(block, funded);
+    if (spenders.length > 0) {
+      // A few spenders name their rows by index; with statistics lagging a bulk load, Postgres could
+      // otherwise expect thousands of rows per spender and hash every tx or address.
+      await sql`SET LOCAL enable_hashjoin = off`.execute(trx);
+      await sql`SET LOCAL enable_mergejoin = off`.execute(trx);
+      addPrevouts(
+        await readPrevouts(
+          trx,
+          sql`o.spent_by_tx_id = ANY(${sqlArray(spenders)}::int8[]) AND o.tx_id < ${firstId}::int8`,
+        ),
+      );
+      await sql`RESET enable_hashjoin`.execute(trx);
+      await sql`RESET enable_mergejoin`.execute(trx);
+    }
   }
   // Nothing in this block can be a payout: no attributed coinbase, no pool funds spent.
   if (pools.size === 0) return empty;
@@ -102,15 +126,15 @@ export async function applyDerived(
   const addresses = [...block.addressIds.keys()];
   const addressIds = [...block.addressIds.values()];
   const known = await sql<{ pool_id: number; address: string }>`
-    SELECT pool_id, address FROM pool_addresses WHERE address = ANY(${addresses}::text[])
+    SELECT pool_id, address FROM pool_addresses WHERE address = ANY(${sqlArray(addresses)}::text[])
     UNION
     SELECT k.pool_id, a.address FROM pool_known_addresses k JOIN addresses a ON a.id = k.address_id
-    WHERE k.address_id = ANY(${addressIds}::int8[])`.execute(trx);
+    WHERE k.address_id = ANY(${sqlArray(addressIds)}::int8[])`.execute(trx);
   const knownKeys = new Set(known.rows.map((row) => `${row.pool_id}:${row.address}`));
 
   const paid = await sql<{ pool_id: number; address: string }>`
     SELECT DISTINCT p.pool_id, a.address FROM payouts p JOIN addresses a ON a.id = p.address_id
-    WHERE p.address_id = ANY(${addressIds}::int8[])`.execute(trx);
+    WHERE p.address_id = ANY(${sqlArray(addressIds)}::int8[])`.execute(trx);
   const payersOf = new Map<string, Set<number>>();
   for (const row of paid.rows) {
     const payers = payersOf.get(row.address) ?? new Set<number>();
@@ -138,6 +162,81 @@ export async function applyDerived(
     distributions: result.distributions.length,
     skippedCoinJoins: result.skippedCoinJoins.length,
   };
+}
+
+interface PrevoutRow {
+  txid: Buffer;
+  tx_id: bigint;
+  n: number;
+  value: bigint;
+  script_type: number;
+  address: string | null;
+  pool_id: number | null;
+  hop: number | null;
+}
+
+/** Stored outputs matching `where` (on `outputs o`), as payout detection reads a prevout. */
+async function readPrevouts(trx: Transaction<Database>, where: RawBuilder<unknown>): Promise<PrevoutRow[]> {
+  const prevouts = await sql<PrevoutRow>`
+    SELECT t.txid, o.tx_id, o.n, o.value, o.script_type, a.address, p.pool_id, p.hop
+    FROM outputs o
+    JOIN txs t ON t.id = o.tx_id
+    LEFT JOIN addresses a ON a.id = o.address_id
+    LEFT JOIN pool_outputs p ON p.tx_id = o.tx_id AND p.n = o.n
+    WHERE ${where}`.execute(trx);
+  return prevouts.rows;
+}
+
+/**
+ * The pool funds among prevouts (`prevTxid hex:vout` → `txs.id`), keyed the same way. One primary-key
+ * probe of `pool_outputs` per prevout: the lateral subquery keeps it a nested loop, never a hash of
+ * every pool output.
+ */
+async function readPoolFunds(
+  trx: Transaction<Database>,
+  prevoutTxIds: ReadonlyMap<string, bigint>,
+): Promise<Map<string, PoolFunds>> {
+  const funded = new Map<string, PoolFunds>();
+  if (prevoutTxIds.size === 0) return funded;
+  const keys = [...prevoutTxIds.keys()];
+  const txIds = [...prevoutTxIds.values()];
+  const ns = keys.map((key) => Number(key.slice(key.indexOf(':') + 1)));
+  const rows = await sql<{ ord: bigint; pool_id: number; hop: number }>`
+    SELECT u.ord, p.pool_id, p.hop
+    FROM unnest(${sqlArray(txIds)}::int8[], ${sqlArray(ns)}::int4[]) WITH ORDINALITY AS u(tx_id, n, ord)
+    CROSS JOIN LATERAL (
+      SELECT pool_id, hop FROM pool_outputs WHERE tx_id = u.tx_id AND n = u.n LIMIT 1
+    ) AS p`.execute(trx);
+  for (const row of rows.rows) {
+    funded.set(keys[Number(row.ord) - 1]!, { poolId: row.pool_id, hop: row.hop });
+  }
+  return funded;
+}
+
+/**
+ * `txs.id` of the block's transactions that may spend pool funds: those spending a funded prevout, and
+ * those spending an output of the block's coinbase or of one of them (only these can be pool outputs
+ * created in the block). Every transaction detection treats as a pool spend is among them.
+ */
+function mayPayFromPoolFunds(block: DerivedBlock, funded: ReadonlyMap<string, PoolFunds>): bigint[] {
+  const spenders: bigint[] = [];
+  const funding = new Set<string>();
+  block.txs.forEach((tx, i) => {
+    const txid = tx.txid.toString('hex');
+    if (tx.isCoinbase) {
+      funding.add(txid);
+      return;
+    }
+    const spends = tx.inputs.some((input) => {
+      const prevTxid = input.prevTxid.toString('hex');
+      return funding.has(prevTxid) || funded.has(`${prevTxid}:${input.prevVout}`);
+    });
+    if (spends) {
+      spenders.push(block.txIds[i]!);
+      funding.add(txid);
+    }
+  });
+  return spenders;
 }
 
 /** Limits of the derived rows, from the configuration. */
@@ -176,6 +275,25 @@ export function deriveAfterBlock(
 }
 
 /**
+ * `applyBlockBatch`'s hooks writing the derived rows of a batch: each block's payout rows in height
+ * order (`applyDerived`), then, once for the batch, the clustering of every block it makes final
+ * (`finalizeClusters` at the last block's height). At commit the rows are those `deriveAfterBlock`
+ * writes (clusters only have to be exact for the committed tip, and no payout reads a cluster), in
+ * a few statements per batch rather than per block.
+ */
+export function deriveAfterBatch(
+  options: DeriveOptions,
+): Required<Pick<ApplyBlockBatchOptions, 'afterBlock' | 'afterBatch'>> {
+  return {
+    afterBlock: payoutsAfterBlock(options),
+    afterBatch: async (trx, blocks) => {
+      const last = blocks[blocks.length - 1];
+      if (last !== undefined) await finalizeClusters(trx, last.height, options.finalityDepth);
+    },
+  };
+}
+
+/**
  * `applyBlockBatch`'s `afterBlock` hook writing only the payout rows of each block (`applyDerived`),
  * for a caller that clusters the blocks made final in a transaction of its own (`finalizeClusters`
  * catches up on every height not clustered yet, whenever it runs).
@@ -206,7 +324,7 @@ async function loadRecentDistributions(
     amount: bigint;
   }>`
     SELECT d.pool_id, d.kind, d.height, d.seq, u.ord, a.address, u.amount
-    FROM unnest(${poolIds}::int4[]) AS p(pool_id)
+    FROM unnest(${sqlArray(poolIds)}::int4[]) AS p(pool_id)
     CROSS JOIN (VALUES ('coinbase'), ('spend')) AS k(kind)
     CROSS JOIN LATERAL (
       SELECT * FROM distributions d
@@ -259,10 +377,10 @@ async function storeDerived(
     await sql`
       INSERT INTO payouts (payout_tx_id, n, height, pool_id, source_tx_id, address_id, value, hop)
       SELECT u.payout_tx_id, u.n, ${height}::int4, u.pool_id, u.source_tx_id, u.address_id, u.value, u.hop
-      FROM unnest(${rows.map((p) => txIdOf(p.payoutTxid))}::int8[], ${rows.map((p) => p.n)}::int4[],
-        ${rows.map((p) => p.poolId)}::int4[], ${rows.map((p) => txIdOf(p.sourceTxid))}::int8[],
-        ${rows.map((p) => addressIdOf(p.address))}::int8[], ${rows.map((p) => p.value)}::int8[],
-        ${rows.map((p) => p.hop)}::int2[])
+      FROM unnest(${sqlArray(rows.map((p) => txIdOf(p.payoutTxid)))}::int8[], ${sqlArray(rows.map((p) => p.n))}::int4[],
+        ${sqlArray(rows.map((p) => p.poolId))}::int4[], ${sqlArray(rows.map((p) => txIdOf(p.sourceTxid)))}::int8[],
+        ${sqlArray(rows.map((p) => addressIdOf(p.address)))}::int8[], ${sqlArray(rows.map((p) => p.value))}::int8[],
+        ${sqlArray(rows.map((p) => p.hop))}::int2[])
         AS u(payout_tx_id, n, pool_id, source_tx_id, address_id, value, hop)`.execute(trx);
   }
 
@@ -271,14 +389,14 @@ async function storeDerived(
     await sql`
       INSERT INTO pool_outputs (tx_id, n, pool_id, hop, reason, height)
       SELECT u.tx_id, u.n, u.pool_id, u.hop, u.reason, ${height}::int4
-      FROM unnest(${rows.map((o) => txIdOf(o.txid))}::int8[], ${rows.map((o) => o.n)}::int4[],
-        ${rows.map((o) => o.poolId)}::int4[], ${rows.map((o) => o.hop)}::int2[], ${rows.map((o) => o.reason)}::text[])
+      FROM unnest(${sqlArray(rows.map((o) => txIdOf(o.txid)))}::int8[], ${sqlArray(rows.map((o) => o.n))}::int4[],
+        ${sqlArray(rows.map((o) => o.poolId))}::int4[], ${sqlArray(rows.map((o) => o.hop))}::int2[], ${sqlArray(rows.map((o) => o.reason))}::text[])
         AS u(tx_id, n, pool_id, hop, reason)`.execute(trx);
     // The earliest height is kept, so a rollback forgets exactly the addresses learned above the fork.
     await sql`
       INSERT INTO pool_known_addresses (pool_id, address_id, first_height)
       SELECT DISTINCT u.pool_id, u.address_id, ${height}::int4
-      FROM unnest(${rows.map((o) => o.poolId)}::int4[], ${rows.map((o) => addressIdOf(o.address))}::int8[])
+      FROM unnest(${sqlArray(rows.map((o) => o.poolId))}::int4[], ${sqlArray(rows.map((o) => addressIdOf(o.address)))}::int8[])
         AS u(pool_id, address_id)
       ON CONFLICT (pool_id, address_id) DO NOTHING`.execute(trx);
   }
@@ -292,8 +410,10 @@ async function storeDerived(
           kind: distribution.kind,
           height,
           seq,
-          address_ids: sql<bigint[]>`${distribution.paid.map((p) => addressIdOf(p.address))}::int8[]`,
-          amounts: sql<bigint[]>`${distribution.paid.map((p) => p.value)}::int8[]`,
+          address_ids: sql<
+            bigint[]
+          >`${sqlArray(distribution.paid.map((p) => addressIdOf(p.address)))}::int8[]`,
+          amounts: sql<bigint[]>`${sqlArray(distribution.paid.map((p) => p.value))}::int8[]`,
         })),
       )
       .execute();

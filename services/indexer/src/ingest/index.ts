@@ -19,6 +19,7 @@ export {
   DEFAULT_PAYOUT_MAX_HOPS,
   type DerivedBlock,
   type DeriveOptions,
+  deriveAfterBatch,
   deriveAfterBlock,
   deriveBlock,
   loadDerivedBlock,

@@ -1,5 +1,6 @@
 import type { Database } from '@minetrace/shared/db';
 import { sql, type Transaction } from 'kysely';
+import { sqlArray } from './sql-array.js';
 
 /** Spends to mark, as parallel arrays: output (tx_id, n) spent by input `inputN` of tx `spender`. */
 export interface SpendBatch {
@@ -10,25 +11,26 @@ export interface SpendBatch {
 }
 
 /**
- * Marks outputs spent in one statement and returns, per marked output, its spender and value
- * (the fees follow without a re-read). Outputs already spent are left alone. Each input names its
- * output by primary key, so a nested loop over (tx_id, n) is the plan, never a hash join against
- * every unspent output: hash and merge joins are turned off for this statement only.
+ * Marks outputs spent in one statement and returns, per marked output, its spender, the input
+ * spending it and its value (the fees follow without a re-read). Outputs already spent are left
+ * alone. Each input names its output by primary key, so a nested loop over (tx_id, n) is the plan,
+ * never a hash join against every unspent output: hash and merge joins are turned off for this
+ * statement only.
  */
 export async function markSpends(
   trx: Transaction<Database>,
   batch: SpendBatch,
-): Promise<Array<{ spender: bigint; value: bigint }>> {
+): Promise<Array<{ spender: bigint; input: number; value: bigint }>> {
   if (batch.txIds.length === 0) return [];
   await sql`SET LOCAL enable_hashjoin = off`.execute(trx);
   await sql`SET LOCAL enable_mergejoin = off`.execute(trx);
-  const spent = await sql<{ spender: bigint; value: bigint }>`
+  const spent = await sql<{ spender: bigint; input: number; value: bigint }>`
     UPDATE outputs AS o
     SET spent_by_tx_id = u.spender, spent_by_input = u.input_n
-    FROM unnest(${batch.txIds}::int8[], ${batch.ns}::int4[], ${batch.spenders}::int8[], ${batch.inputNs}::int4[])
+    FROM unnest(${sqlArray(batch.txIds)}::int8[], ${sqlArray(batch.ns)}::int4[], ${sqlArray(batch.spenders)}::int8[], ${sqlArray(batch.inputNs)}::int4[])
       AS u(tx_id, n, spender, input_n)
     WHERE o.tx_id = u.tx_id AND o.n = u.n AND o.spent_by_tx_id IS NULL
-    RETURNING u.spender, o.value`.execute(trx);
+    RETURNING u.spender, u.input_n AS input, o.value`.execute(trx);
   await sql`RESET enable_hashjoin`.execute(trx);
   await sql`RESET enable_mergejoin`.execute(trx);
   return spent.rows;
