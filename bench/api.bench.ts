@@ -309,6 +309,18 @@ export async function run(): Promise<void> {
     );
     out();
     out(`audit_log: ${fmt(Number(audited.rows[0]!.n))} operations recorded (open localhost mode)`);
+    // Time inside the API (from the request's first byte to its audit row), beside the client's.
+    const inside = await pool.query<{ operation_name: string; n: string; p50: number; p99: number }>(
+      `SELECT operation_name, count(*) AS n,
+              percentile_disc(0.5) WITHIN GROUP (ORDER BY duration_ms) AS p50,
+              percentile_disc(0.99) WITHIN GROUP (ORDER BY duration_ms) AS p99
+       FROM audit_log WHERE operation_name IS NOT NULL GROUP BY 1 ORDER BY 1`,
+    );
+    for (const row of inside.rows) {
+      out(
+        `  inside the API, ${row.operation_name}: p50 ${fmt(row.p50)} ms, p99 ${fmt(row.p99)} ms (${fmt(Number(row.n))} operations, warm-ups included)`,
+      );
+    }
   } finally {
     await api?.stop();
     await pool.end();
