@@ -1,5 +1,6 @@
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { inClusters } from './cluster-filter.js';
 import { assertSchemaCurrent, migrateToLatest, statementName } from './db.js';
 import { SchemaOutdatedError } from './db-errors.js';
 import { migrations } from './migrations/index.js';
@@ -78,6 +79,42 @@ describe.each(['postgres', 'pglite'] as const)('database on %s', (kind) => {
     await sql`DELETE FROM kysely_migration WHERE name = ${Object.keys(migrations).at(-1)!}`.execute(test.db);
     await expect(assertSchemaCurrent(test.db)).rejects.toThrow(SchemaOutdatedError);
     await expect(assertSchemaCurrent(test.db)).rejects.toThrow(/minetrace migrate/);
+  });
+});
+
+describe('partial indexes on postgres', () => {
+  let test: TestDatabase;
+  beforeAll(async () => {
+    test = await createTestDatabase('postgres');
+  });
+  afterAll(async () => {
+    await test?.close();
+  });
+
+  it('serve lookups by cluster and by spender, and hold no NULL entry', async () => {
+    const plan = async (query: ReturnType<typeof sql>) =>
+      test.db.transaction().execute(async (trx) => {
+        // An empty table would be read whole whatever the indexes: make the planner show its index.
+        await sql`SET LOCAL enable_seqscan = off`.execute(trx);
+        const rows = await sql<{ 'QUERY PLAN': string }>`EXPLAIN ${query}`.execute(trx);
+        return rows.rows.map((row) => row['QUERY PLAN']).join('\n');
+      });
+    expect(await plan(sql`SELECT id FROM addresses a WHERE ${inClusters('a', [7n, 9n])}`)).toContain(
+      'addresses_cluster_id_idx',
+    );
+    expect(
+      await plan(sql`SELECT tx_id FROM outputs WHERE spent_by_tx_id = ANY(${['5', '6']}::int8[])`),
+    ).toContain('outputs_spent_by_tx_id_idx');
+    const predicates = await sql<{ name: string; predicate: string | null }>`
+      SELECT c.relname AS name, pg_get_expr(i.indpred, i.indrelid) AS predicate
+      FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid
+      WHERE c.relname IN ('addresses_cluster_id_idx', 'outputs_spent_by_tx_id_idx') ORDER BY 1`.execute(
+      test.db,
+    );
+    expect(predicates.rows).toEqual([
+      { name: 'addresses_cluster_id_idx', predicate: '(cluster_id IS NOT NULL)' },
+      { name: 'outputs_spent_by_tx_id_idx', predicate: '(spent_by_tx_id IS NOT NULL)' },
+    ]);
   });
 });
 
