@@ -82,7 +82,7 @@ describe.each(['postgres', 'pglite'] as const)('database on %s', (kind) => {
   });
 });
 
-describe('partial indexes on postgres', () => {
+describe('Postgres only: partial indexes, named statements', () => {
   let test: TestDatabase;
   beforeAll(async () => {
     test = await createTestDatabase('postgres');
@@ -91,7 +91,7 @@ describe('partial indexes on postgres', () => {
     await test?.close();
   });
 
-  it('serve lookups by cluster and by spender, and hold no NULL entry', async () => {
+  it('has partial indexes serving lookups by cluster and by spender, with no NULL entry', async () => {
     const plan = async (query: ReturnType<typeof sql>) =>
       test.db.transaction().execute(async (trx) => {
         // An empty table would be read whole whatever the indexes: make the planner show its index.
@@ -115,16 +115,6 @@ describe('partial indexes on postgres', () => {
       { name: 'addresses_cluster_id_idx', predicate: '(cluster_id IS NOT NULL)' },
       { name: 'outputs_spent_by_tx_id_idx', predicate: '(spent_by_tx_id IS NOT NULL)' },
     ]);
-  });
-});
-
-describe('named statements on postgres', () => {
-  let test: TestDatabase;
-  beforeAll(async () => {
-    test = await createTestDatabase('postgres');
-  });
-  afterAll(async () => {
-    await test?.close();
   });
 
   it('prepares a statement statementName marks, once per connection, and no other', async () => {
