@@ -14,3 +14,4 @@ export {
   statementName,
 } from './db.js';
 export { DbUnavailableError, MigrationError, parseDbError, SchemaOutdatedError } from './db-errors.js';
+export { type SqlArrayElement, sqlArray } from './sql-array.js';

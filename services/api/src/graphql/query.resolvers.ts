@@ -1,5 +1,5 @@
 import { addressLookupForm, MAX_ADDRESS_LENGTH } from '@minetrace/shared/chain';
-import { getChainState, inClusters } from '@minetrace/shared/db';
+import { getChainState, inClusters, sqlArray } from '@minetrace/shared/db';
 import { sql } from 'kysely';
 import { listApiKeys } from '../auth/api-key.repository.js';
 import type { ApiContext } from './api-context.js';
@@ -217,7 +217,7 @@ export const queryResolvers: QueryResolvers = {
         n: bigint | null;
         missing: string | null;
       }>`
-        WITH ids AS MATERIALIZED (SELECT id FROM addresses WHERE address = ANY(${wanted}::text[]))
+        WITH ids AS MATERIALIZED (SELECT id FROM addresses WHERE address = ANY(${sqlArray(wanted)}::text[]))
         SELECT ${bucket} AS bucket, p.pool_id, sum(p.value)::int8 AS value, count(*)::int8 AS n, NULL::text AS missing
         FROM payouts p JOIN blocks b ON b.height = p.height
         WHERE p.address_id IN (SELECT id FROM ids) AND ${window}
@@ -228,7 +228,7 @@ export const queryResolvers: QueryResolvers = {
       const found = result.rows.find((row) => row.missing === 'found');
       if (Number(found?.n ?? 0) < wanted.length) {
         const indexed = await sql<{ address: string }>`
-          SELECT address FROM addresses WHERE address = ANY(${wanted}::text[])`.execute(ctx.db);
+          SELECT address FROM addresses WHERE address = ANY(${sqlArray(wanted)}::text[])`.execute(ctx.db);
         const known = new Set(indexed.rows.map((row) => row.address));
         const network = await ctx.network();
         for (const address of wanted) if (!known.has(address)) parseAddress(address, network);

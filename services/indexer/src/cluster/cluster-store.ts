@@ -1,7 +1,6 @@
 import { scriptTypeName } from '@minetrace/shared/chain';
-import type { Database, Db } from '@minetrace/shared/db';
+import { type Database, type Db, sqlArray } from '@minetrace/shared/db';
 import { sql, type Transaction } from 'kysely';
-import { sqlArray } from '../ingest/sql-array.js';
 import { type ClusterTx, clusterBlockTxs } from './cluster-merges.js';
 import type { CoinJoinTxIo } from './coinjoin-shape.js';
 import { type ClusterMerge, createUnionFind, type UnionFind } from './union-find.js';

@@ -1,12 +1,11 @@
 import { hashToHex } from '@minetrace/shared';
 import { type BlockRows, networkFromChain, scriptTypeCode } from '@minetrace/shared/chain';
-import type { Database, Db, PoolMatchEvidence } from '@minetrace/shared/db';
+import { type Database, type Db, type PoolMatchEvidence, sqlArray } from '@minetrace/shared/db';
 import { identifyPool, type PoolSet } from '@minetrace/shared/pools';
 import { sql, type Transaction } from 'kysely';
 import { blockSubsidy } from './block-subsidy.js';
 import { BlockNotContiguousError, NetworkMismatchError } from './ingest.errors.js';
 import { markSpends } from './spend-marking.js';
-import { sqlArray } from './sql-array.js';
 
 /** One block of a batch as `applyBlockBatch` stored it. */
 export interface BatchBlock {

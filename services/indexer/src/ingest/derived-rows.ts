@@ -1,5 +1,5 @@
 import { type ScriptType, scriptTypeName } from '@minetrace/shared/chain';
-import type { Database } from '@minetrace/shared/db';
+import { type Database, sqlArray } from '@minetrace/shared/db';
 import { type RawBuilder, sql, type Transaction } from 'kysely';
 import { type FinalizeClustersResult, finalizeClusters } from '../cluster/cluster-store.js';
 import {
@@ -11,7 +11,6 @@ import {
 import type { PoolFunds } from '../payouts/payout.types.js';
 import { type Distribution, type PaidAddress, RECURRING_WINDOW } from '../payouts/recurring-address.js';
 import type { ApplyBlockBatchOptions } from './batch-ingest.js';
-import { sqlArray } from './sql-array.js';
 
 /** Same default as `PAYOUT_MAX_HOPS` in the configuration. */
 export const DEFAULT_PAYOUT_MAX_HOPS = 3;

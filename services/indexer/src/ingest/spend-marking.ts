@@ -1,6 +1,5 @@
-import type { Database } from '@minetrace/shared/db';
+import { type Database, sqlArray } from '@minetrace/shared/db';
 import { sql, type Transaction } from 'kysely';
-import { sqlArray } from './sql-array.js';
 
 /** Spends to mark, as parallel arrays: output (tx_id, n) spent by input `inputN` of tx `spender`. */
 export interface SpendBatch {

@@ -1,7 +1,7 @@
-import { createTestDatabase, type TestDatabase } from '@minetrace/shared/db/testing';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sqlArray } from './sql-array.js';
+import { createTestDatabase, type TestDatabase } from './testing.js';
 
 describe.each(['postgres', 'pglite'] as const)('sqlArray on %s', (kind) => {
   let test: TestDatabase;
