@@ -118,16 +118,30 @@ export interface GraphqlHandler {
   graphiql(req: IncomingMessage, res: ServerResponse): Promise<boolean>;
 }
 
-/** SHA-256 of the variables as JSON with sorted keys, so equal variables hash equally. */
+/** `value` with the keys of every object in sorted order (arrays of scalars are kept as they are). */
+function sortedKeys(value: unknown): unknown {
+  if (Array.isArray(value)) {
+    return value.some((item) => item !== null && typeof item === 'object') ? value.map(sortedKeys) : value;
+  }
+  if (value === null || typeof value !== 'object') return value;
+  return Object.fromEntries(
+    Object.entries(value)
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+      .map(([key, item]) => [key, sortedKeys(item)]),
+  );
+}
+
+/**
+ * SHA-256 of the variables as JSON with sorted keys, so equal variables hash equally. The keys are
+ * sorted before one native `JSON.stringify`: a replacer would be called for each of a thousand
+ * addresses.
+ */
 export function hashVariables(variables: unknown): string | null {
   if (variables === undefined || variables === null) return null;
   if (typeof variables === 'object' && Object.keys(variables).length === 0) return null;
-  const canonical = JSON.stringify(variables, (_key, value) =>
-    value !== null && typeof value === 'object' && !Array.isArray(value)
-      ? Object.fromEntries(Object.entries(value).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
-      : value,
-  );
-  return createHash('sha256').update(canonical).digest('hex');
+  return createHash('sha256')
+    .update(JSON.stringify(sortedKeys(variables)))
+    .digest('hex');
 }
 
 function guardPlugin(limits: GuardLimits): Plugin<RequestContext> {
