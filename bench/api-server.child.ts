@@ -3,6 +3,7 @@
  * load generator (autocannon, the raw-SQL floor) does not share the server's event loop.
  * Sends `{ type: 'ready', url }` once listening; stops on `{ type: 'stop' }`.
  */
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { createApiServer } from '@minetrace/api';
 import { openPostgres } from '@minetrace/shared/db';
 import { createLogger } from '@minetrace/shared/log';
@@ -13,7 +14,11 @@ export interface ApiChildOptions {
   rateLimitKeyPrefix: string;
 }
 
-export type ApiChildMessage = { type: 'ready'; url: string } | { type: 'stopped' };
+export type ApiChildMessage =
+  | { type: 'ready'; url: string }
+  | { type: 'stopped' }
+  /** The server's event-loop delay since the last `{ type: 'loop' }` request, in ms. */
+  | { type: 'loop'; p50: number; p99: number; max: number };
 
 const options = JSON.parse(process.argv[2]!) as ApiChildOptions;
 const db = openPostgres(options.databaseUrl);
@@ -31,9 +36,23 @@ const server = createApiServer({
   logger: createLogger({ level: 'fatal', name: 'bench-api' }),
   rateLimitKeyPrefix: options.rateLimitKeyPrefix,
 });
+// How long ready callbacks wait for the event loop: time a request spends outside its handler.
+const loopDelay = monitorEventLoopDelay({ resolution: 5 });
+loopDelay.enable();
 const url = await server.listen();
 process.send!({ type: 'ready', url } satisfies ApiChildMessage);
 process.on('message', (message: { type: string }) => {
+  if (message.type === 'loop') {
+    const ms = (ns: number) => ns / 1e6;
+    process.send!({
+      type: 'loop',
+      p50: ms(loopDelay.percentile(50)),
+      p99: ms(loopDelay.percentile(99)),
+      max: ms(loopDelay.max),
+    } satisfies ApiChildMessage);
+    loopDelay.reset();
+    return;
+  }
   if (message.type !== 'stop') return;
   void (async () => {
     await server.close();

@@ -183,6 +183,12 @@ function report(label: string, api: Figures, floor: Figures, p99Goal: number | n
   );
 }
 
+function printLoop(loop: { p50: number; p99: number; max: number }): void {
+  out(
+    `  API event-loop delay: p50 ${fmt(loop.p50, 1)} ms, p99 ${fmt(loop.p99, 1)} ms, max ${fmt(loop.max, 1)} ms`,
+  );
+}
+
 async function startApiChild(options: ApiChildOptions) {
   const child = fork(CHILD, [JSON.stringify(options)], {
     execArgv: [
@@ -205,6 +211,12 @@ async function startApiChild(options: ApiChildOptions) {
   const ready = (await next('ready')) as Extract<ApiChildMessage, { type: 'ready' }>;
   return {
     url: ready.url,
+    /** The server's event-loop delay since the previous call. */
+    async loopDelay() {
+      const reply = next('loop');
+      child.send({ type: 'loop' });
+      return (await reply) as Extract<ApiChildMessage, { type: 'loop' }>;
+    },
     async stop() {
       if (child.exitCode !== null) return;
       child.send({ type: 'stop' });
@@ -290,7 +302,9 @@ export async function run(): Promise<void> {
 
     // Warm-up: plans cached, pools connected, the JIT settled; then the measures.
     await driveApiFor(api.url, addressBody, 2);
+    await api.loopDelay();
     const apiAddress = await driveApi(api.url, addressBody);
+    const addressLoop = await api.loopDelay();
     const sqlAddress = await driveSql(
       pool,
       ADDRESS_SQL,
@@ -298,11 +312,15 @@ export async function run(): Promise<void> {
       'floor_address',
     );
     report('(a) address(address): totals and first block', apiAddress, sqlAddress, GOAL_P99_MS);
+    printLoop(addressLoop);
 
     await driveApiFor(api.url, () => incomeBody, 2);
+    await api.loopDelay();
     const apiIncome = await driveApi(api.url, () => incomeBody);
+    const incomeLoop = await api.loopDelay();
     const sqlIncome = await driveSql(pool, INCOME_SQL, () => [incomeAddresses]);
     report(`(b) miningIncome(addresses: ${incomeAddresses.length}, bucket: DAY)`, apiIncome, sqlIncome, null);
+    printLoop(incomeLoop);
 
     const audited = await pool.query<{ n: string }>(
       'SELECT count(*) AS n FROM audit_log WHERE api_key_id IS NULL',
