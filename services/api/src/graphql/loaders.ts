@@ -136,7 +136,9 @@ function pageLoader<P, T>(
 
 /**
  * `address` lookups are the API's most frequent statement, and Postgres spends more time planning
- * it than running it: it runs prepared (its text never changes; the addresses are one array).
+ * it than running it: it runs prepared (its text never changes; the addresses are one array). Its
+ * columns are named, so that a column added to a table later never changes a prepared statement's
+ * result type (which Postgres refuses until the connection prepares it again).
  */
 const ADDRESS_SUMMARY_STATEMENT = statementName('address_summary');
 
@@ -193,7 +195,8 @@ export function createSharedLoaders(db: Db): SharedLoaders {
         const result = await sql<AddressSummaryRow>`${sql.raw(ADDRESS_SUMMARY_STATEMENT)}
           WITH a AS (SELECT * FROM addresses WHERE address = ANY(${[...addresses]}::text[])),
           t AS (${totalsSql(sql`SELECT id AS member, id AS grp FROM a`)})
-          SELECT a.*, coalesce(t.received, 0)::int8 AS received, coalesce(t.sent, 0)::int8 AS sent,
+          SELECT a.id, a.address, a.script_type, a.first_height, a.cluster_id,
+                 coalesce(t.received, 0)::int8 AS received, coalesce(t.sent, 0)::int8 AS sent,
                  coalesce(t.n, 0)::int8 AS n,
                  b.height AS b_height, b.hash AS b_hash, b.prev_hash AS b_prev_hash, b.time AS b_time,
                  b.version AS b_version, b.bits AS b_bits, b.nonce AS b_nonce, b.size AS b_size,
