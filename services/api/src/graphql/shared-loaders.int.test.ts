@@ -1,7 +1,7 @@
 import type { GroundTruth } from '@minetrace/devnet';
 import type { Db } from '@minetrace/shared/db';
 import { createTestDatabase, type TestDatabase } from '@minetrace/shared/db/testing';
-import type { KyselyPlugin } from 'kysely';
+import { type KyselyPlugin, sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { indexDemoChain } from '../testing/index.js';
 import { createLoaders, createSharedLoaders } from './loaders.js';
@@ -69,6 +69,17 @@ describe('address lookups of concurrent requests', () => {
     expect(together).toEqual(alone);
     // One summary statement; the totals came primed with it, for each request's own loaders.
     expect(counter.count()).toBe(1);
+  });
+
+  it('still answers after a column is added to addresses on connections that prepared the lookup', async () => {
+    const before = await summaryOf(test.db, addresses[1]!);
+    await sql`ALTER TABLE addresses ADD COLUMN later_column int4`.execute(test.db);
+    try {
+      // Sequential lookups reuse the pooled connection that prepared the statement above.
+      for (let i = 0; i < 3; i++) expect(await summaryOf(test.db, addresses[1]!)).toEqual(before);
+    } finally {
+      await sql`ALTER TABLE addresses DROP COLUMN later_column`.execute(test.db);
+    }
   });
 
   it('keeps an unknown address of one request from failing the others', async () => {
