@@ -45,13 +45,10 @@ export async function createApiKey(
 
 /** The active key with this secret, or undefined. */
 export async function findApiKey(db: Db, secret: string): Promise<ApiKeyInfo | undefined> {
-  const row = await db
-    .selectFrom('api_keys')
-    .selectAll()
-    .where('key_hash', '=', hashApiKey(secret))
-    .where('revoked_at', 'is', null)
-    .executeTakeFirst();
-  return row === undefined ? undefined : toInfo(row);
+  const [found] = await findApiKeysByHash(db, [hashApiKey(secret)]);
+  if (found === undefined) return undefined;
+  const { keyHash: _keyHash, ...key } = found;
+  return key;
 }
 
 /** The active keys with these secrets' hashes (`hashApiKey`), in one statement; the others are left out. */

@@ -1,5 +1,5 @@
 import type { Db } from '@minetrace/shared/db';
-import DataLoader from 'dataloader';
+import { createTurnBatcher } from '../turn-batcher.js';
 import { type ApiKeyInfo, findApiKeysByHash, hasActiveApiKeys, hashApiKey } from './api-key.repository.js';
 import { OPEN_PRINCIPAL, type Principal } from './principal.js';
 
@@ -28,15 +28,12 @@ export function isLoopback(address: string | undefined): boolean {
 export function createAuthenticator(db: Db, mode: 'auto' | 'required'): Authenticator {
   // Every request with a key looks it up: the lookups of requests read in the same turn of the
   // event loop go as one statement. Nothing is cached, so a revoked key fails from the next request.
-  const keyByHash = new DataLoader<Buffer, ApiKeyInfo | undefined, string>(
-    async (hashes) => {
-      const found = new Map(
-        (await findApiKeysByHash(db, hashes)).map((key) => [key.keyHash.toString('hex'), key]),
-      );
-      return hashes.map((hash) => found.get(hash.toString('hex')));
-    },
-    { cache: false, batchScheduleFn: (dispatch) => setImmediate(dispatch) },
-  );
+  const keyByHash = createTurnBatcher<Buffer, ApiKeyInfo | undefined>(async (hashes) => {
+    const found = new Map(
+      (await findApiKeysByHash(db, hashes)).map((key) => [key.keyHash.toString('hex'), key]),
+    );
+    return hashes.map((hash) => found.get(hash.toString('hex')));
+  });
   let keysExist: { at: number; value: boolean } | undefined;
   const isOpen = async () => {
     if (mode === 'required') return false;

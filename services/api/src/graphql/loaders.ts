@@ -11,6 +11,7 @@ import {
 import { type TagView, tagCountsOfClusters, tagsOfAddresses } from '@minetrace/shared/tags';
 import DataLoader from 'dataloader';
 import { type RawBuilder, sql } from 'kysely';
+import { createTurnBatcher } from '../turn-batcher.js';
 import type { ClusterModel, PayoutModel, PoolModel } from './models.js';
 
 /** Totals of one address (or cluster): satoshis in, satoshis out, and distinct transactions. */
@@ -190,8 +191,8 @@ const MAX_SHARED_BATCH = 500;
 
 export function createSharedLoaders(db: Db): SharedLoaders {
   return {
-    addressSummary: new DataLoader(
-      async (addresses) => {
+    addressSummary: createTurnBatcher(
+      async (addresses: readonly string[]) => {
         const result = await sql<AddressSummaryRow>`${sql.raw(ADDRESS_SUMMARY_STATEMENT)}
           WITH a AS (SELECT * FROM addresses WHERE address = ANY(${[...addresses]}::text[])),
           t AS (${totalsSql(sql`SELECT id AS member, id AS grp FROM a`)})
@@ -207,9 +208,7 @@ export function createSharedLoaders(db: Db): SharedLoaders {
           LEFT JOIN blocks b ON b.height = a.first_height`.execute(db);
         return byKey(addresses, result.rows, (row) => row.address);
       },
-      // Dispatched after the event loop's I/O phase, not after the current promise jobs: requests
-      // read in the same turn reach their lookups in different jobs, and would each go alone.
-      { cache: false, maxBatchSize: MAX_SHARED_BATCH, batchScheduleFn: (dispatch) => setImmediate(dispatch) },
+      { maxBatchSize: MAX_SHARED_BATCH },
     ),
   };
 }
