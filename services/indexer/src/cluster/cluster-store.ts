@@ -1,6 +1,7 @@
 import { scriptTypeName } from '@minetrace/shared/chain';
 import { type Database, type Db, sqlArray } from '@minetrace/shared/db';
 import { sql, type Transaction } from 'kysely';
+import { withIndexJoins } from '../ingest/index-joins.js';
 import { type ClusterTx, clusterBlockTxs } from './cluster-merges.js';
 import type { CoinJoinTxIo } from './coinjoin-shape.js';
 import { type ClusterMerge, createUnionFind, type UnionFind } from './union-find.js';
@@ -287,21 +288,19 @@ async function storeMerges(
   // Both updates name their rows by index (cluster_id, primary key): a nested loop is the plan. On a
   // table whose statistics lag behind a bulk load, Postgres otherwise hashes the list and reads every
   // address, which at a million addresses costs about half a second per statement.
-  await sql`SET LOCAL enable_hashjoin = off`.execute(trx);
-  await sql`SET LOCAL enable_mergejoin = off`.execute(trx);
-  if (storedLosers.length > 0) {
-    await sql`
+  await withIndexJoins(trx, async () => {
+    if (storedLosers.length > 0) {
+      await sql`
       UPDATE addresses AS a SET cluster_id = u.root
       FROM unnest(${sqlArray(storedLosers)}::int8[], ${sqlArray(storedLosers.map((id) => find(id)))}::int8[]) AS u(loser, root)
       WHERE a.cluster_id = u.loser`.execute(trx);
-  }
-  // Never in a cluster before this chunk: cluster_id is still NULL (its cluster was itself).
-  await sql`
+    }
+    // Never in a cluster before this chunk: cluster_id is still NULL (its cluster was itself).
+    await sql`
     UPDATE addresses AS a SET cluster_id = u.root
     FROM unnest(${sqlArray(aloneIds)}::int8[], ${sqlArray(aloneIds.map((id) => find(id)))}::int8[]) AS u(id, root)
     WHERE a.id = u.id AND a.cluster_id IS NULL`.execute(trx);
-  await sql`RESET enable_hashjoin`.execute(trx);
-  await sql`RESET enable_mergejoin`.execute(trx);
+  });
   if (storedLosers.length > 0) {
     await sql`DELETE FROM clusters WHERE id = ANY(${sqlArray(storedLosers)}::int8[])`.execute(trx);
   }

@@ -11,6 +11,7 @@ import {
 import type { PoolFunds } from '../payouts/payout.types.js';
 import { type Distribution, type PaidAddress, RECURRING_WINDOW } from '../payouts/recurring-address.js';
 import type { ApplyBlockBatchOptions } from './batch-ingest.js';
+import { withIndexJoins } from './index-joins.js';
 
 /** Same default as `PAYOUT_MAX_HOPS` in the configuration. */
 export const DEFAULT_PAYOUT_MAX_HOPS = 3;
@@ -104,16 +105,14 @@ export async function applyDerived(
     if (spenders.length > 0) {
       // A few spenders name their rows by index; with statistics lagging a bulk load, Postgres could
       // otherwise expect thousands of rows per spender and hash every tx or address.
-      await sql`SET LOCAL enable_hashjoin = off`.execute(trx);
-      await sql`SET LOCAL enable_mergejoin = off`.execute(trx);
       addPrevouts(
-        await readPrevouts(
-          trx,
-          sql`o.spent_by_tx_id = ANY(${sqlArray(spenders)}::int8[]) AND o.tx_id < ${firstId}::int8`,
+        await withIndexJoins(trx, () =>
+          readPrevouts(
+            trx,
+            sql`o.spent_by_tx_id = ANY(${sqlArray(spenders)}::int8[]) AND o.tx_id < ${firstId}::int8`,
+          ),
         ),
       );
-      await sql`RESET enable_hashjoin`.execute(trx);
-      await sql`RESET enable_mergejoin`.execute(trx);
     }
   }
   // Nothing in this block can be a payout: no attributed coinbase, no pool funds spent.

@@ -1,5 +1,6 @@
 import { type Database, sqlArray } from '@minetrace/shared/db';
 import { sql, type Transaction } from 'kysely';
+import { withIndexJoins } from './index-joins.js';
 
 /** Spends to mark, as parallel arrays: output (tx_id, n) spent by input `inputN` of tx `spender`. */
 export interface SpendBatch {
@@ -21,16 +22,14 @@ export async function markSpends(
   batch: SpendBatch,
 ): Promise<Array<{ spender: bigint; input: number; value: bigint }>> {
   if (batch.txIds.length === 0) return [];
-  await sql`SET LOCAL enable_hashjoin = off`.execute(trx);
-  await sql`SET LOCAL enable_mergejoin = off`.execute(trx);
-  const spent = await sql<{ spender: bigint; input: number; value: bigint }>`
+  const spent = await withIndexJoins(trx, () =>
+    sql<{ spender: bigint; input: number; value: bigint }>`
     UPDATE outputs AS o
     SET spent_by_tx_id = u.spender, spent_by_input = u.input_n
     FROM unnest(${sqlArray(batch.txIds)}::int8[], ${sqlArray(batch.ns)}::int4[], ${sqlArray(batch.spenders)}::int8[], ${sqlArray(batch.inputNs)}::int4[])
       AS u(tx_id, n, spender, input_n)
     WHERE o.tx_id = u.tx_id AND o.n = u.n AND o.spent_by_tx_id IS NULL
-    RETURNING u.spender, u.input_n AS input, o.value`.execute(trx);
-  await sql`RESET enable_hashjoin`.execute(trx);
-  await sql`RESET enable_mergejoin`.execute(trx);
+    RETURNING u.spender, u.input_n AS input, o.value`.execute(trx),
+  );
   return spent.rows;
 }
