@@ -99,6 +99,11 @@ describe('minetrace index --from/--to and minetrace worker', () => {
     const worker = start(['worker'], { ...env, REDIS_URL });
     children.push(worker.child);
     await waitFor('the worker to index height 29', async () => (await tip()) === 29);
+    // A job is marked completed after its last batch commits: the tip can be seen first.
+    await waitFor('the last job to be marked completed', async () => {
+      const states = await test.db.selectFrom('jobs').select('state').execute();
+      return states.every((job) => job.state !== 'queued' && job.state !== 'running');
+    });
     const done = await test.db.selectFrom('jobs').selectAll().orderBy('id').execute();
     expect(done.map((job) => [job.state, Number(job.progress_done), Number(job.progress_total)])).toEqual([
       ['completed', 10, 10],
