@@ -67,15 +67,15 @@ export function addressLookupForm(value: string): string {
   return bech32Hrp(text) !== undefined && text === text.toUpperCase() ? text.toLowerCase() : text;
 }
 
+/** Every network's human-readable part, longest first, each with its separator. */
+const HRP_PREFIXES = [...new Set(NETWORKS.map((n) => addressParams(n).hrp))]
+  .sort((a, b) => b.length - a.length)
+  .map((hrp) => ({ hrp, prefix: `${hrp}1` }));
+
 /** The longest known human-readable part `text` starts with (`bcrt1…` is regtest, not `bc`). */
 function bech32Hrp(text: string): string | undefined {
-  const lower = text.toLowerCase();
-  let found: string | undefined;
-  for (const n of NETWORKS) {
-    const { hrp } = addressParams(n);
-    if (lower.startsWith(`${hrp}1`) && (found === undefined || hrp.length > found.length)) found = hrp;
-  }
-  return found;
+  const head = text.slice(0, HRP_PREFIXES[0]!.prefix.length).toLowerCase();
+  return HRP_PREFIXES.find(({ prefix }) => head.startsWith(prefix))?.hrp;
 }
 
 /** 'mainnet', 'testnet or signet', 'testnet, signet or regtest': the networks an encoding fits. */

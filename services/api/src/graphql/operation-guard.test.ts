@@ -38,6 +38,30 @@ describe('operation cost and depth', () => {
     expect(measure('{ __schema { types { fields { type { ofType { name } } } } } }').cost).toBe(0);
   });
 
+  it('measures a reused document again for each variables that its cost reads', () => {
+    // Parsed documents are shared by requests (yoga's parser cache), and shapes are kept per
+    // operation node: one measure must not answer for another's variables.
+    const measureWith = (query: string) => {
+      const document = parse(query);
+      const operation = getOperationAST(document)!;
+      return (variables: Record<string, unknown>) =>
+        measureOperation(schema, document, operation, variables, LIMITS.maxPage).cost;
+    };
+    const page = measureWith('query Q($n: Int) { blocks(first: $n) { edges { node { height } } } }');
+    expect([page({ n: 3 }), page({ n: 50 }), page({ n: 3 })]).toEqual([1 + 3 * 3, 1 + 50 * 3, 1 + 3 * 3]);
+    // A variable inside an input object, read for a walking root field's list size.
+    const trace = measureWith(
+      'query T($m: Int) { trace(input: { from: { addresses: ["x"] }, maxNodes: $m }) { nodes { id } } }',
+    );
+    expect(trace({ m: 2 })).toBe(2 + 2);
+    expect(trace({ m: 40 })).toBe(2 + 40);
+    // A lookup's own arguments do not change its cost: measured once, the same for any address.
+    const lookup = measureWith(
+      'query A($a: String!) { address(address: $a) { transactions { edges { cursor } } } }',
+    );
+    expect(lookup({ a: 'x' })).toBe(lookup({ a: 'y' }));
+  });
+
   it('counts depth through connections', () => {
     expect(measure('{ blocks(first: 1) { edges { node { pool { name } } } } }').depth).toBe(5);
   });

@@ -1,8 +1,10 @@
 import type { ApiRole } from '@minetrace/shared/db';
 import {
   type DocumentNode,
+  type FieldNode,
   type FragmentDefinitionNode,
   type GraphQLCompositeType,
+  type GraphQLField,
   type GraphQLSchema,
   getArgumentValues,
   getNamedType,
@@ -14,6 +16,7 @@ import {
   Kind,
   type OperationDefinitionNode,
   type SelectionSetNode,
+  type ValueNode,
 } from 'graphql';
 import { apiError, type ErrorCode } from './errors.js';
 import { DEFAULT_PAGE } from './pagination.js';
@@ -37,6 +40,9 @@ export function walkListSize(field: string, args: Record<string, unknown>): numb
   if (field === 'paths') return positive(args.maxPaths, 100) * (positive(args.maxHops, 20) + 1);
   return null;
 }
+
+/** The root fields `walkListSize` sizes; the arguments of other root fields do not change the cost. */
+const WALKING_ROOT_FIELDS = new Set(['trace', 'paths']);
 
 /** Root fields of key management and of jobs that write chain data, for the admin role only. */
 const ADMIN_ROOT_FIELDS = new Set([
@@ -103,11 +109,24 @@ export function measureOperation(
   rawVariables: Record<string, unknown>,
   maxPage: number,
 ): OperationShape {
+  // Parsed documents are cached and shared by requests, so the shape of an operation whose cost reads
+  // no variable is measured once (an address lookup: every request the same document).
+  const cached = invariantShapes.get(operation);
+  if (cached !== undefined && cached.schema === schema && cached.maxPage === maxPage) return cached.shape;
   // Arguments are read as execution will read them: variables coerced, with the defaults of input
   // fields applied (a `TraceInput` variable without `maxNodes` walks 500 nodes, not the cap). Variables
-  // that do not coerce are refused before execution; they are measured as given meanwhile.
-  const coerced = getVariableValues(schema, operation.variableDefinitions ?? [], rawVariables);
-  const variables = coerced.coerced ?? rawVariables;
+  // that do not coerce are refused before execution; they are measured as given meanwhile. They are
+  // coerced only when an argument the cost depends on refers to one.
+  let variables: Record<string, unknown> | undefined;
+  let readsVariables = false;
+  const argumentsOf = (field: GraphQLField<unknown, unknown>, selection: FieldNode) => {
+    if (selection.arguments?.some((argument) => refersToVariable(argument.value)) === true) {
+      readsVariables = true;
+      variables ??=
+        getVariableValues(schema, operation.variableDefinitions ?? [], rawVariables).coerced ?? rawVariables;
+    }
+    return getArgumentValues(field, selection, variables ?? {});
+  };
   const fragments = new Map<string, FragmentDefinitionNode>();
   for (const definition of document.definitions) {
     if (definition.kind === Kind.FRAGMENT_DEFINITION) fragments.set(definition.name.value, definition);
@@ -160,7 +179,7 @@ export function measureOperation(
         connections.add(`${parent.name}.${name}`);
         let first: unknown;
         try {
-          first = getArgumentValues(field, selection, variables).first;
+          first = argumentsOf(field, selection).first;
         } catch {
           first = undefined;
         }
@@ -175,10 +194,10 @@ export function measureOperation(
         multiplier = listSize;
       }
       let innerListSize = ASSUMED_LIST_SIZE;
-      if (depth === 1) {
+      if (depth === 1 && WALKING_ROOT_FIELDS.has(name)) {
         let args: Record<string, unknown> = {};
         try {
-          args = getArgumentValues(field, selection, variables);
+          args = argumentsOf(field, selection);
         } catch {
           args = {};
         }
@@ -197,7 +216,28 @@ export function measureOperation(
   const root = operation.operation === 'mutation' ? schema.getMutationType() : schema.getQueryType();
   if (root === null || root === undefined) return { depth: 0, cost: 0, rootFields, connections: [] };
   const { cost, depth } = walk(operation.selectionSet, root, 1, new Set());
-  return { depth: Math.max(depth, 0), cost, rootFields, connections: [...connections] };
+  const shape: OperationShape = Object.freeze({
+    depth: Math.max(depth, 0),
+    cost,
+    rootFields: Object.freeze(rootFields) as string[],
+    connections: Object.freeze([...connections]) as string[],
+  });
+  if (!readsVariables) invariantShapes.set(operation, { schema, maxPage, shape });
+  return shape;
+}
+
+/** Shapes measured without reading a variable, by operation node (a cached document's are reused). */
+const invariantShapes = new WeakMap<
+  OperationDefinitionNode,
+  { schema: GraphQLSchema; maxPage: number; shape: OperationShape }
+>();
+
+/** Whether an argument's value is, or holds, a variable. */
+function refersToVariable(value: ValueNode): boolean {
+  if (value.kind === Kind.VARIABLE) return true;
+  if (value.kind === Kind.LIST) return value.values.some(refersToVariable);
+  if (value.kind === Kind.OBJECT) return value.fields.some((field) => refersToVariable(field.value));
+  return false;
 }
 
 /** Checks role, depth and cost; returns the first rejection, or null when the operation may run. */

@@ -102,13 +102,18 @@ export const queryResolvers: QueryResolvers = {
   },
 
   address: async (_root, args, ctx, info) => {
+    // As `addressId`: a string found in its lookup form is an indexed address, so only strings not
+    // found are checked, and get the reason (malformed, wrong network) or NOT_FOUND.
+    const form = addressLookupForm(args.address);
+    if (form.length <= MAX_ADDRESS_LENGTH) {
+      const loader = selectsAny(info, SUMMARY_FIELDS)
+        ? ctx.loaders.addressSummary
+        : ctx.loaders.addressByString;
+      const row = await loader.load(form);
+      if (row !== null) return row;
+    }
     const address = parseAddress(args.address, await ctx.network());
-    const loader = selectsAny(info, SUMMARY_FIELDS)
-      ? ctx.loaders.addressSummary
-      : ctx.loaders.addressByString;
-    const row = await loader.load(address);
-    if (row === null) throw notFound(`address ${address} has no indexed output`);
-    return row;
+    throw notFound(`address ${address} has no indexed output`);
   },
 
   cluster: async (_root, args, ctx) => {
