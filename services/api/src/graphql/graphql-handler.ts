@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { type Network, networkFromChain } from '@minetrace/shared/chain';
@@ -139,9 +139,8 @@ function sortedKeys(value: unknown): unknown {
 export function hashVariables(variables: unknown): string | null {
   if (variables === undefined || variables === null) return null;
   if (typeof variables === 'object' && Object.keys(variables).length === 0) return null;
-  return createHash('sha256')
-    .update(JSON.stringify(sortedKeys(variables)))
-    .digest('hex');
+  // One-shot: no Hash object per request.
+  return hash('sha256', JSON.stringify(sortedKeys(variables)), 'hex');
 }
 
 function guardPlugin(limits: GuardLimits): Plugin<RequestContext> {
