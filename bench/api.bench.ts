@@ -233,9 +233,12 @@ async function startApiChild(options: ApiChildOptions) {
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   const next = (type: ApiChildMessage['type']) =>
     new Promise<ApiChildMessage>((resolve, reject) => {
-      child.on('message', (message: ApiChildMessage) => {
-        if (message.type === type) resolve(message);
-      });
+      const onMessage = (message: ApiChildMessage) => {
+        if (message.type !== type) return;
+        child.off('message', onMessage);
+        resolve(message);
+      };
+      child.on('message', onMessage);
       void exited.then((code) => reject(new Error(`the API process exited (${code})`)));
     });
   const ready = (await next('ready')) as Extract<ApiChildMessage, { type: 'ready' }>;
