@@ -15,6 +15,8 @@ describe('loadConfig', () => {
       POLL_INTERVAL_MS: 5000,
       FINALITY_DEPTH: 6,
       PAYOUT_MAX_HOPS: 3,
+      INDEX_BATCH_BLOCKS: 8,
+      INDEX_PREFETCH: 8,
     });
   });
 
@@ -50,6 +52,8 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ FINALITY_DEPTH: 'six' })).toThrow(/FINALITY_DEPTH/);
     expect(() => loadConfig({ DATABASE_URL: 'mysql://x' })).toThrow(/DATABASE_URL/);
     expect(() => loadConfig({ LOG_LEVEL: 'loud' })).toThrow(/LOG_LEVEL/);
+    expect(() => loadConfig({ INDEX_BATCH_BLOCKS: '0' })).toThrow(/INDEX_BATCH_BLOCKS/);
+    expect(() => loadConfig({ INDEX_PREFETCH: '1.5' })).toThrow(/INDEX_PREFETCH/);
   });
 
   it('returns a frozen object', () => {

@@ -65,6 +65,11 @@ export function rpcFromConfig(config: Config): BitcoindRpcClient {
   });
 }
 
+/** How many blocks the indexer writes per transaction and fetches ahead while catching up. */
+export function pipelineOptions(config: Config): { batchBlocks: number; prefetch: number } {
+  return { batchBlocks: config.INDEX_BATCH_BLOCKS, prefetch: config.INDEX_PREFETCH };
+}
+
 /** What every applied block needs from the configuration. */
 export function applyOptions(config: Config): { payoutMaxHops: number; finalityDepth: number } {
   return { payoutMaxHops: config.PAYOUT_MAX_HOPS, finalityDepth: config.FINALITY_DEPTH };

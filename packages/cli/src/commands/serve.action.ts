@@ -23,7 +23,14 @@ import { createLogger, type Logger } from '@minetrace/shared/log';
 import { loadPools } from '@minetrace/shared/pools';
 import { storeTags } from '@minetrace/shared/tags';
 import { sql } from 'kysely';
-import { applyOptions, openReadyDb, rpcFromConfig, say, waitForShutdown } from './cli-runtime.js';
+import {
+  applyOptions,
+  openReadyDb,
+  pipelineOptions,
+  rpcFromConfig,
+  say,
+  waitForShutdown,
+} from './cli-runtime.js';
 import { runIndexRange } from './index-backfill.js';
 import type { IndexRangeArguments } from './serve.command.js';
 import { startJobSystem } from './worker.action.js';
@@ -96,7 +103,11 @@ async function runIndex(config: Config): Promise<void> {
       zmq,
       pools: loadPools({ extraFiles: config.MINETRACE_POOLS }),
       logger,
-      config: { pollIntervalMs: config.POLL_INTERVAL_MS, apply: applyOptions(config) },
+      config: {
+        pollIntervalMs: config.POLL_INTERVAL_MS,
+        apply: applyOptions(config),
+        ...pipelineOptions(config),
+      },
       onEvent: (event) => {
         if (event.type === 'state' && event.state === 'ok' && event.previous === 'starting') {
           say(
@@ -229,6 +240,7 @@ async function runStart(config: Config): Promise<void> {
       config: {
         pollIntervalMs: demo ? DEMO_POLL_INTERVAL_MS : config.POLL_INTERVAL_MS,
         apply: applyOptions(config),
+        ...pipelineOptions(config),
       },
     });
     const prepared = await follower.prepare();

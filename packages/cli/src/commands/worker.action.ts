@@ -20,7 +20,14 @@ import type { Db } from '@minetrace/shared/db';
 import { createLogger, type Logger } from '@minetrace/shared/log';
 import { loadPools, type PoolSet } from '@minetrace/shared/pools';
 import type { JobHandler } from '@minetrace/shared/queue';
-import { applyOptions, openReadyDb, rpcFromConfig, say, waitForShutdown } from './cli-runtime.js';
+import {
+  applyOptions,
+  openReadyDb,
+  pipelineOptions,
+  rpcFromConfig,
+  say,
+  waitForShutdown,
+} from './cli-runtime.js';
 
 export interface WorkerRegistryDeps {
   db: Db;
@@ -41,6 +48,7 @@ export function workerRegistry(deps: WorkerRegistryDeps): JobRegistry {
           rpc: deps.rpc,
           pools: deps.pools ?? loadPools({ extraFiles: config.MINETRACE_POOLS }),
           derive: applyOptions(config),
+          ...pipelineOptions(config),
         }) as JobHandler<never>);
   return createJobRegistry([
     backfill,

@@ -115,6 +115,36 @@ describe('minetrace index as a process', () => {
     // Two process start-ups (several seconds each through tsx) and a sync, on a machine that may be busy.
   }, 120_000);
 
+  it('catches up in batches of INDEX_BATCH_BLOCKS blocks', async () => {
+    // A database of its own: the one above is already at the node's tip.
+    const fresh = await createTestDatabase('postgres', { name: 'follower_batches' });
+    try {
+      const run = startIndexer({
+        ...env,
+        DATABASE_URL: fresh.url!,
+        LOG_LEVEL: 'debug',
+        INDEX_BATCH_BLOCKS: '3',
+        INDEX_PREFETCH: '2',
+      });
+      children.push(run.child);
+      await waitFor(() => indexedTipHash(fresh.db), node.chain.tipHash(), 60_000).catch((err: Error) => {
+        throw new Error(`${err.message}\n${run.output()}`);
+      });
+      run.child.kill('SIGTERM');
+      expect((await exitOf(run.child)).code).toBe(0);
+      // Each indexed block's debug line names the size of the batch that committed it.
+      const sizes = run
+        .output()
+        .split('\n')
+        .filter((line) => line.includes('"block indexed"'))
+        .map((line) => (JSON.parse(line) as { batch_blocks: number }).batch_blocks);
+      expect(sizes.length).toBe(node.chain.tipHeight() + 1);
+      expect(Math.max(...sizes)).toBe(3);
+    } finally {
+      await fresh.close();
+    }
+  }, 90_000);
+
   it('refuses to start against a node on another network than the database, and says why', async () => {
     await test.db.updateTable('chain_state').set({ network: 'main' }).execute();
     try {

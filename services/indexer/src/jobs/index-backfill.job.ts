@@ -18,6 +18,8 @@ export interface IndexBackfillJobDeps {
   derive: DeriveOptions;
   /** Most blocks per transaction. @defaultValue backfillRange's */
   batchBlocks?: number;
+  /** Blocks fetched ahead, in parallel. @defaultValue backfillRange's */
+  prefetch?: number;
   /** How long a job whose range is not next waits before looking again. @defaultValue 2000 */
   waitMs?: number;
 }
@@ -68,6 +70,7 @@ export function createIndexBackfillHandler(
         payoutMaxHops: deps.derive.payoutMaxHops,
         finalityDepth: deps.derive.finalityDepth,
         ...(deps.batchBlocks === undefined ? {} : { batchBlocks: deps.batchBlocks }),
+        ...(deps.prefetch === undefined ? {} : { prefetch: deps.prefetch }),
         onProgress: (progress) =>
           ctx.progress({
             done: progress.height - from + 1,
