@@ -199,7 +199,8 @@ export const queryResolvers: QueryResolvers = {
         pool_id: number | null;
         value: bigint | null;
         n: bigint | null;
-        missing: string | null;
+        /** An income row, or the one row counting the addresses found. */
+        kind: 'income' | 'found';
       }>;
     };
     if (hasAddresses) {
@@ -220,17 +221,17 @@ export const queryResolvers: QueryResolvers = {
         pool_id: number | null;
         value: bigint | null;
         n: bigint | null;
-        missing: string | null;
+        kind: 'income' | 'found';
       }>`
         WITH ids AS MATERIALIZED (SELECT id FROM addresses WHERE address = ANY(${sqlArray(wanted)}::text[]))
-        SELECT ${bucket} AS bucket, p.pool_id, sum(p.value)::int8 AS value, count(*)::int8 AS n, NULL::text AS missing
+        SELECT ${bucket} AS bucket, p.pool_id, sum(p.value)::int8 AS value, count(*)::int8 AS n, 'income'::text AS kind
         FROM payouts p JOIN blocks b ON b.height = p.height
         WHERE p.address_id IN (SELECT id FROM ids) AND ${window}
         GROUP BY 1, 2
         UNION ALL
         SELECT NULL, NULL, NULL, count(*)::int8, 'found' FROM ids
         ORDER BY 1, 2`.execute(ctx.db);
-      const found = result.rows.find((row) => row.missing === 'found');
+      const found = result.rows.find((row) => row.kind === 'found');
       if (Number(found?.n ?? 0) < wanted.length) {
         const indexed = await sql<{ address: string }>`
           SELECT address FROM addresses WHERE address = ANY(${sqlArray(wanted)}::text[])`.execute(ctx.db);
@@ -242,15 +243,15 @@ export const queryResolvers: QueryResolvers = {
       const clusterId = parseId(args.cluster!, 'cluster id');
       if ((await ctx.loaders.clusterById.load(clusterId)) === null)
         throw badInput(`unknown cluster ${args.cluster}`);
-      result = await sql<{ bucket: bigint; pool_id: number; value: bigint; n: bigint; missing: null }>`
-        SELECT ${bucket} AS bucket, p.pool_id, sum(p.value)::int8 AS value, count(*)::int8 AS n, NULL AS missing
+      result = await sql<{ bucket: bigint; pool_id: number; value: bigint; n: bigint; kind: 'income' }>`
+        SELECT ${bucket} AS bucket, p.pool_id, sum(p.value)::int8 AS value, count(*)::int8 AS n, 'income'::text AS kind
         FROM payouts p JOIN blocks b ON b.height = p.height
         WHERE p.address_id IN (SELECT a.id FROM addresses a WHERE ${inClusters('a', [clusterId])})
           AND ${window}
         GROUP BY 1, 2 ORDER BY 1, 2`.execute(ctx.db);
     }
     const rows = result.rows
-      .filter((row) => row.missing === null)
+      .filter((row) => row.kind === 'income')
       .map((row) => ({
         bucketStart: new Date(Number(row.bucket) * 1000),
         poolId: row.pool_id!,

@@ -280,14 +280,12 @@ export async function writeBlocks(
     const spendN = spends.map((o) => o.vout);
     const spenders = spends.map((o) => o.spender);
     const inputNs = spends.map((o) => o.input);
-    {
-      const spent = await markSpends(trx, { txIds: spendTx, ns: spendN, spenders, inputNs });
-      const byInput = new Map(spends.map((o) => [`${o.spender}:${o.input}`, o]));
-      for (const row of spent) {
-        credit(row.spender, row.value);
-        const o = byInput.get(`${row.spender}:${row.input}`)!;
-        notePrevout(o.block, o.key, o.prevId);
-      }
+    const spent = await markSpends(trx, { txIds: spendTx, ns: spendN, spenders, inputNs });
+    const byInput = new Map(spends.map((o) => [`${o.spender}:${o.input}`, o]));
+    for (const row of spent) {
+      credit(row.spender, row.value);
+      const o = byInput.get(`${row.spender}:${row.input}`)!;
+      notePrevout(o.block, o.key, o.prevId);
     }
   }
 
