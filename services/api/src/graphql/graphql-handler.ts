@@ -33,7 +33,7 @@ import {
 } from './entity.resolvers.js';
 import { ERROR_CODES, type ErrorCode } from './errors.js';
 import { jobResolvers } from './jobs.resolvers.js';
-import { createJsonFastPath } from './json-fast-path.js';
+import { createJsonFastPath, readAnswer } from './json-fast-path.js';
 import { createSharedLoaders } from './loaders.js';
 import { checkOperation, type GuardLimits, measureOperation, rejectionError } from './operation-guard.js';
 import { queryResolvers } from './query.resolvers.js';
@@ -349,19 +349,16 @@ export function createGraphqlHandler(deps: GraphqlHandlerDeps): GraphqlHandler {
         fastPath !== null && req.method === 'POST' && body !== undefined
           ? await fastPath.run(req.headers, body, context)
           : null;
-      const response = fast ?? (await yoga.handleRequest(yogaRequest(req, body), context));
-      const isJson = (response.headers.get('content-type') ?? '').includes('json');
-      const raw = await response.text();
-      const { text, outcome } = isJson ? withCodes(raw, response.status) : { text: raw, outcome: 'OK' };
+      const answer = fast ?? (await readAnswer(await yoga.handleRequest(yogaRequest(req, body), context)));
+      const isJson = (answer.headers['content-type'] ?? '').includes('json');
+      const { text, outcome } = isJson
+        ? withCodes(answer.text, answer.status)
+        : { text: answer.text, outcome: 'OK' };
       // Clients see errors in the GraphQL errors array, never a bare server error.
-      const status = response.status >= 500 ? 200 : response.status;
-      const out: Record<string, string> = {};
-      response.headers.forEach((value, name) => {
-        if (name !== 'content-length') out[name] = value;
-      });
+      const status = answer.status >= 500 ? 200 : answer.status;
       // Recorded before the answer leaves, so that no answered operation is missing from the log.
       await audit(principal, state, started, Buffer.byteLength(text), outcome);
-      res.writeHead(status, out);
+      res.writeHead(status, answer.headers);
       res.end(text);
     },
 

@@ -67,7 +67,7 @@ async function both(body: unknown, headers: Record<string, string> = JSON_HEADER
   const fastAnswer =
     viaFast === null
       ? null
-      : { status: viaFast.status, type: viaFast.headers.get('content-type'), text: await viaFast.text() };
+      : { status: viaFast.status, type: viaFast.headers['content-type'], text: viaFast.text };
   return { fastAnswer, yogaAnswer };
 }
 

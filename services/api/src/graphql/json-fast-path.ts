@@ -47,20 +47,41 @@ export function plainJsonParams(headers: IncomingHttpHeaders, body: Buffer): Jso
   return parsed as unknown as JsonParams;
 }
 
+/** An HTTP answer as text: what the handler sends (header names in lower case). */
+export interface TextAnswer {
+  status: number;
+  headers: Record<string, string>;
+  text: string;
+}
+
+/** An answer yoga built, read as text (its `content-length` left out: the sender sets its own). */
+export async function readAnswer(response: Response): Promise<TextAnswer> {
+  const headers: Record<string, string> = {};
+  response.headers.forEach((value, name) => {
+    // yoga's own Headers give names as they were set ('Content-Type').
+    const lower = name.toLowerCase();
+    if (lower !== 'content-length') headers[lower] = value;
+  });
+  return { status: response.status, headers, text: await response.text() };
+}
+
 export interface JsonFastPath<TContext> {
   /**
    * Executes the request when it is a plain JSON operation that parses and validates, and returns
    * yoga's answer for it; null when yoga must handle the request (nothing was executed then).
    */
-  run(headers: IncomingHttpHeaders, body: Buffer, context: TContext): Promise<Response | null>;
+  run(headers: IncomingHttpHeaders, body: Buffer, context: TContext): Promise<TextAnswer | null>;
 }
+
+const JSON_CONTENT_TYPE = 'application/json; charset=utf-8';
 
 /**
  * Most API traffic is machines POSTing one small JSON operation. yoga answers those through its
  * fetch-API layer (a Request, plugins per HTTP hook, a Response), which costs more CPU than
  * executing a one-row lookup. This path executes them through the same envelop instance (the
- * same parser and validation caches, the same plugins: cost guard, masked errors) and serializes
- * the result with yoga's own processor, so the answer is the one yoga would give. Everything else
+ * same parser and validation caches, the same plugins: cost guard, masked errors) and answers as
+ * yoga's own processor does: a result without errors as 200 JSON directly, any other through that
+ * processor, so the answer is the one yoga would give. Everything else
  * (GraphiQL, GET, batches, parse and validation errors, CORS) still goes through yoga, and a test
  * compares the two paths answer for answer.
  */
@@ -99,7 +120,14 @@ export function createJsonFastPath<TContext extends Record<string, any>>(
         // The schema has no @defer or @stream: a query or mutation gives one result.
         throw new Error('an operation gave a stream of results');
       }
-      return processRegularResult(result, yoga.fetchAPI, 'application/json') as Promise<Response> | Response;
+      // A result without errors or extensions is what nearly every request gives: yoga answers it
+      // 200 with the result as JSON, and building its Response to read the text back cost more than
+      // the serialization. Anything else goes through yoga's processor, which sets the status.
+      if (result.errors === undefined && result.extensions === undefined) {
+        const stringify = (result as { stringify?: (value: unknown) => string }).stringify ?? JSON.stringify;
+        return { status: 200, headers: { 'content-type': JSON_CONTENT_TYPE }, text: stringify(result) };
+      }
+      return readAnswer(await processRegularResult(result, yoga.fetchAPI, 'application/json'));
     },
   };
 }
