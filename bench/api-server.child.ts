@@ -17,8 +17,11 @@ export interface ApiChildOptions {
 export type ApiChildMessage =
   | { type: 'ready'; url: string }
   | { type: 'stopped' }
-  /** The server's event-loop delay since the last `{ type: 'loop' }` request, in ms. */
-  | { type: 'loop'; p50: number; p99: number; max: number };
+  /**
+   * The server's event-loop delay since the last `{ type: 'loop' }` request, in ms, and the CPU time
+   * the process used meanwhile (user and system, all its threads), in µs.
+   */
+  | { type: 'loop'; p50: number; p99: number; max: number; cpuMicros: number };
 
 const options = JSON.parse(process.argv[2]!) as ApiChildOptions;
 const db = openPostgres(options.databaseUrl);
@@ -39,16 +42,20 @@ const server = createApiServer({
 // How long ready callbacks wait for the event loop: time a request spends outside its handler.
 const loopDelay = monitorEventLoopDelay({ resolution: 5 });
 loopDelay.enable();
+let cpuSince = process.cpuUsage();
 const url = await server.listen();
 process.send!({ type: 'ready', url } satisfies ApiChildMessage);
 process.on('message', (message: { type: string }) => {
   if (message.type === 'loop') {
     const ms = (ns: number) => ns / 1e6;
+    const cpu = process.cpuUsage(cpuSince);
+    cpuSince = process.cpuUsage();
     process.send!({
       type: 'loop',
       p50: ms(loopDelay.percentile(50)),
       p99: ms(loopDelay.percentile(99)),
       max: ms(loopDelay.max),
+      cpuMicros: cpu.user + cpu.system,
     } satisfies ApiChildMessage);
     loopDelay.reset();
     return;

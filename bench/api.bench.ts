@@ -111,6 +111,8 @@ interface Window {
   latencies: number[];
   seconds: number;
   errors: number;
+  /** Answers received over the whole window, warm-up included. */
+  answered: number;
 }
 
 function percentile(sorted: number[], p: number): number {
@@ -141,6 +143,7 @@ function figuresOf(windows: readonly Window[]): Figures {
 async function driveApi(url: string, bodyAt: (i: number) => string): Promise<Window> {
   let next = 0;
   let bad = 0;
+  let answered = 0;
   const latencies: number[] = [];
   const measureFrom = performance.now() + WARMUP * 1000;
   const measureTo = measureFrom + SECONDS * 1000;
@@ -159,6 +162,7 @@ async function driveApi(url: string, bodyAt: (i: number) => string): Promise<Win
           return { ...request, body: bodyAt(next++) };
         },
         onResponse: (status, body, context) => {
+          answered += 1;
           const { sentAt } = context as SentAt;
           if (sentAt < measureFrom || sentAt >= measureTo) return;
           latencies.push(performance.now() - sentAt);
@@ -168,7 +172,7 @@ async function driveApi(url: string, bodyAt: (i: number) => string): Promise<Win
       },
     ],
   });
-  return { latencies, seconds: SECONDS, errors: result.errors + bad };
+  return { latencies, seconds: SECONDS, errors: result.errors + bad, answered };
 }
 
 /**
@@ -185,6 +189,7 @@ async function driveSql(
   const latencies: number[] = [];
   let next = 0;
   let errors = 0;
+  let answered = 0;
   const measureFrom = performance.now() + WARMUP * 1000;
   const measureTo = measureFrom + SECONDS * 1000;
   await Promise.all(
@@ -199,13 +204,14 @@ async function driveSql(
         } catch {
           failed = true;
         }
+        answered += 1;
         if (t0 < measureFrom) continue;
         latencies.push(performance.now() - t0);
         if (failed) errors += 1;
       }
     }),
   );
-  return { latencies, seconds: SECONDS, errors };
+  return { latencies, seconds: SECONDS, errors, answered };
 }
 
 /** Requests/s of the floor over the API's, and p99 of the API over the floor's. */
@@ -259,21 +265,31 @@ function report(label: string, api: Figures, floor: Figures, p99Goal: number | n
   );
 }
 
-type LoopDelay = { p50: number; p99: number; max: number };
+/** The API process over one of its windows: event-loop delay (ms), CPU time (µs), answers. */
+type ApiWindowLoad = { p50: number; p99: number; max: number; cpuMicros: number; answered: number };
 
-/** The highest of each figure over several windows (the loop's histogram is per window). */
-function worstLoop(loops: readonly LoopDelay[]): LoopDelay {
-  return {
-    p50: Math.max(...loops.map((l) => l.p50)),
-    p99: Math.max(...loops.map((l) => l.p99)),
-    max: Math.max(...loops.map((l) => l.max)),
-  };
-}
-
-function printLoop(loop: LoopDelay): void {
+/**
+ * The event-loop delay of the worst window (each window has its own histogram), and the API
+ * process's CPU time per answer over all windows, warm-ups included: what a request costs the API
+ * whatever else the machine runs meanwhile, where requests/s move with it.
+ */
+function printLoad(loads: readonly ApiWindowLoad[]): void {
+  const worst = (pick: (l: ApiWindowLoad) => number) => Math.max(...loads.map(pick));
+  const cpu = loads.reduce((sum, l) => sum + l.cpuMicros, 0);
+  const answered = loads.reduce((sum, l) => sum + l.answered, 0);
   out(
-    `  API event-loop delay (worst window): p50 ${fmt(loop.p50, 1)} ms, p99 ${fmt(loop.p99, 1)} ms, max ${fmt(loop.max, 1)} ms`,
+    `  API event-loop delay (worst window): p50 ${fmt(
+      worst((l) => l.p50),
+      1,
+    )} ms, p99 ${fmt(
+      worst((l) => l.p99),
+      1,
+    )} ms, max ${fmt(
+      worst((l) => l.max),
+      1,
+    )} ms`,
   );
+  out(`  API CPU per answer: ${fmt(cpu / answered)} µs (${fmt(answered)} answers)`);
 }
 
 async function startApiChild(options: ApiChildOptions) {
@@ -386,46 +402,34 @@ export async function run(): Promise<void> {
       rateLimitKeyPrefix: redisPrefix,
       ...(REDIS_URL === undefined ? {} : { redisUrl: REDIS_URL }),
     });
-    const loops: LoopDelay[] = [];
     const addressBody = (i: number) =>
       JSON.stringify({ query: ADDRESS_QUERY, variables: { a: addresses[i % addresses.length] } });
     const incomeBody = JSON.stringify({ query: INCOME_QUERY, variables: { a: incomeAddresses } });
 
     // Each measure warms up first (plans cached, pools connected, the JIT settled). The event-loop
-    // delay is the API's over all its windows of a measure.
-    await api.loopDelay();
+    // delay and the CPU time are the API process's over each of its windows.
+    const loops: ApiWindowLoad[] = [];
+    const apiWindow = async (bodyAt: (i: number) => string): Promise<Window> => {
+      await api!.loopDelay();
+      const window = await driveApi(api!.url, bodyAt);
+      loops.push({ ...(await api!.loopDelay()), answered: window.answered });
+      return window;
+    };
     await compare(
       '(a) address(address): totals and first block',
-      () => driveApi(api!.url, addressBody),
-      async () => {
-        const loop = await api!.loopDelay();
-        const floor = await driveSql(
-          pool,
-          ADDRESS_SQL,
-          (i) => [addresses[i % addresses.length]],
-          'floor_address',
-        );
-        await api!.loopDelay();
-        loops.push(loop);
-        return floor;
-      },
+      () => apiWindow(addressBody),
+      () => driveSql(pool, ADDRESS_SQL, (i) => [addresses[i % addresses.length]], 'floor_address'),
       GOAL_P99_MS,
     );
-    printLoop(worstLoop(loops.splice(0)));
+    printLoad(loops.splice(0));
 
     await compare(
       `(b) miningIncome(addresses: ${incomeAddresses.length}, bucket: DAY)`,
-      () => driveApi(api!.url, () => incomeBody),
-      async () => {
-        const loop = await api!.loopDelay();
-        const floor = await driveSql(pool, INCOME_SQL, () => [incomeAddresses]);
-        await api!.loopDelay();
-        loops.push(loop);
-        return floor;
-      },
+      () => apiWindow(() => incomeBody),
+      () => driveSql(pool, INCOME_SQL, () => [incomeAddresses]),
       null,
     );
-    printLoop(worstLoop(loops.splice(0)));
+    printLoad(loops.splice(0));
 
     const audited = await pool.query<{ n: string }>(
       'SELECT count(*) AS n FROM audit_log WHERE api_key_id IS NULL',
