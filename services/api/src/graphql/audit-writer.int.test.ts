@@ -4,7 +4,8 @@ import { type KyselyPlugin, RawNode } from 'kysely';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { type AuditRow, createAuditWriter } from './audit-writer.js';
 
-describe('audit writer on Postgres', () => {
+// `minetrace start` with nothing configured records its operations in PGlite.
+describe.each(['postgres', 'pglite'] as const)('audit writer on %s', (kind) => {
   let test: TestDatabase;
   let db: Db;
   let inserts = 0;
@@ -30,7 +31,7 @@ describe('audit writer on Postgres', () => {
   });
 
   beforeAll(async () => {
-    test = await createTestDatabase('postgres');
+    test = await createTestDatabase(kind);
     db = test.db.withPlugin(counter);
   });
   afterAll(async () => {
