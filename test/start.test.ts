@@ -58,7 +58,7 @@ describe('minetrace start (demo)', () => {
     await rm(dataDir, { recursive: true, force: true });
   });
 
-  it('indexes the demo chain, serves /health at the printed URL and exits 0 on SIGINT', async () => {
+  it('indexes the demo chain, serves /health and GraphQL at the printed URL and exits 0 on SIGINT', async () => {
     // The demo scenario is deterministic: the same seed builds the same chain in this process.
     const demoTip = runScenario('demo', createDevnetChain()).tip.height;
     const port = await freePort();
@@ -86,6 +86,27 @@ describe('minetrace start (demo)', () => {
     expect(health.indexed.hash).toMatch(/^[0-9a-f]{64}$/);
     expect(health.node?.height).toBeGreaterThanOrEqual(health.indexed.height);
     expect((await fetch(`${url}/nope`)).status).toBe(404);
+
+    // GraphQL over the embedded database: an answer, and a refusal in the errors array.
+    const graphql = async (query: string) => {
+      const answer = await fetch(`${url}/graphql`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ query }),
+      });
+      expect(answer.status).toBe(200);
+      expect(answer.headers.get('content-type')).toMatch(/^application\/json/);
+      return (await answer.json()) as {
+        data?: { tip: { height: number; hash: string } } | null;
+        errors?: Array<{ extensions: { code: string } }>;
+      };
+    };
+    const tip = await graphql('{ tip { height hash } }');
+    expect(tip.errors).toBeUndefined();
+    expect(tip.data?.tip.height).toBeGreaterThanOrEqual(health.indexed.height);
+    expect(tip.data?.tip.hash).toMatch(/^[0-9a-f]{64}$/);
+    const refused = await graphql('{ address(address: "not an address") { balance } }');
+    expect(refused.errors?.[0]?.extensions.code).toBe('BAD_USER_INPUT');
 
     child.kill('SIGINT');
     expect(await exitCode(child)).toBe(0);
