@@ -190,7 +190,9 @@ export async function writeBlocks(
     spender: bigint | null;
     input: number | null;
   }
-  const created = new Map<string, Created>();
+  // Keyed by txid (hex), one entry per tx, its outputs by position: a key per output cost a string and
+  // an entry each, for the tens of thousands of outputs a batch holds.
+  const created = new Map<string, Created[]>();
   /** Per block, per tx, its outputs as registered in `created`. */
   const createdOf: Created[][][] = [];
   // Per tx of the batch (by id - first id): sum of resolved input values, inputs resolved.
@@ -209,7 +211,6 @@ export async function writeBlocks(
     block: BatchBlock;
     prevTxid: Buffer;
     prevHex: string;
-    key: string;
     vout: number;
   }> = [];
   for (const block of stored) {
@@ -220,13 +221,12 @@ export async function writeBlocks(
       if (!tx.isCoinbase) {
         tx.inputs.forEach((input, n) => {
           const prevHex = input.prevTxid.toString('hex');
-          const key = `${prevHex}:${input.prevVout}`;
-          const own = created.get(key);
+          const own = created.get(prevHex)?.[input.prevVout];
           if (own !== undefined && own.spender === null) {
             own.spender = id;
             own.input = n;
             credit(id, own.value);
-            notePrevout(block, key, own.txId);
+            if (own.txId < block.txIds[0]!) notePrevout(block, `${prevHex}:${input.prevVout}`, own.txId);
           } else {
             outside.push({
               spender: id,
@@ -234,20 +234,20 @@ export async function writeBlocks(
               block,
               prevTxid: input.prevTxid,
               prevHex,
-              key,
               vout: input.prevVout,
             });
           }
         });
       }
-      // Registered after its own inputs: a tx spends only txs before it.
-      const txid = tx.txid.toString('hex');
-      const outs: Created[] = [];
-      for (const out of tx.outputs) {
-        const entry: Created = { txId: id, value: out.value, spender: null, input: null };
-        created.set(`${txid}:${out.n}`, entry);
-        outs.push(entry);
-      }
+      // Registered after its own inputs: a tx spends only txs before it. Outputs are in position order
+      // (n), so an outpoint's entry is at index vout.
+      const outs: Created[] = tx.outputs.map((out) => ({
+        txId: id,
+        value: out.value,
+        spender: null,
+        input: null,
+      }));
+      created.set(tx.txid.toString('hex'), outs);
       blockCreated.push(outs);
     });
     const own = block.addressIds as Map<string, bigint>;
@@ -285,7 +285,7 @@ export async function writeBlocks(
     for (const row of spent) {
       credit(row.spender, row.value);
       const o = byInput.get(`${row.spender}:${row.input}`)!;
-      notePrevout(o.block, o.key, o.prevId);
+      notePrevout(o.block, `${o.prevHex}:${o.vout}`, o.prevId);
     }
   }
 
