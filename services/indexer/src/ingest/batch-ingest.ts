@@ -144,9 +144,13 @@ export async function writeBlocks(
       prevoutTxIds: new Map(),
     };
   });
-  /** Notes that an input of `block` spent prevout `key` of tx `prevId` (only those of earlier blocks count). */
-  const notePrevout = (block: BatchBlock, key: string, prevId: bigint) => {
-    if (prevId < block.txIds[0]!) (block.prevoutTxIds as Map<string, bigint>).set(key, prevId);
+  /**
+   * Notes that an input of `block` spent output `vout` of tx `prevId` (txid `prevHex`); only those of
+   * earlier blocks count, and only for them is the `txid:vout` key built.
+   */
+  const notePrevout = (block: BatchBlock, prevHex: string, vout: number, prevId: bigint) => {
+    if (prevId < block.txIds[0]!)
+      (block.prevoutTxIds as Map<string, bigint>).set(`${prevHex}:${vout}`, prevId);
   };
 
   // Addresses: new ones inserted in first-seen order across the batch, their ids returned; only the
@@ -226,7 +230,7 @@ export async function writeBlocks(
             own.spender = id;
             own.input = n;
             credit(id, own.value);
-            if (own.txId < block.txIds[0]!) notePrevout(block, `${prevHex}:${input.prevVout}`, own.txId);
+            notePrevout(block, prevHex, input.prevVout, own.txId);
           } else {
             outside.push({
               spender: id,
@@ -285,7 +289,7 @@ export async function writeBlocks(
     for (const row of spent) {
       credit(row.spender, row.value);
       const o = byInput.get(`${row.spender}:${row.input}`)!;
-      notePrevout(o.block, `${o.prevHex}:${o.vout}`, o.prevId);
+      notePrevout(o.block, o.prevHex, o.vout, o.prevId);
     }
   }
 
