@@ -237,9 +237,10 @@ async function compare(
     const floor = await measureFloor();
     apiWindows.push(api);
     floorWindows.push(floor);
-    const ratio = ratios(figuresOf([api]), figuresOf([floor]));
+    const [a, f] = [figuresOf([api]), figuresOf([floor])];
+    const ratio = ratios(a, f);
     rounds.push(
-      `${fmt(api.latencies.length / api.seconds)} vs ${fmt(floor.latencies.length / floor.seconds)} req/s ` +
+      `${fmt(a.requests / a.seconds)} vs ${fmt(f.requests / f.seconds)} req/s ` +
         `(÷${fmt(ratio.rate, 2)}, p99 ×${fmt(ratio.p99, 2)})`,
     );
   }
