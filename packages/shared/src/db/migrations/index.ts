@@ -8,6 +8,7 @@ import * as apiAccess from './2026-11-25-006-api-access.js';
 import * as tags from './2026-11-25-007-tags.js';
 import * as jobs from './2026-11-25-008-jobs.js';
 import * as partialNullIndexes from './2026-11-26-009-partial-null-indexes.js';
+import * as unreadClusterIndexes from './2026-11-26-010-unread-cluster-indexes.js';
 
 /**
  * Every migration, by name. Listed statically (not read from the directory) so that they run the
@@ -23,4 +24,5 @@ export const migrations: Record<string, Migration> = {
   '2026-11-25-007-tags': tags,
   '2026-11-25-008-jobs': jobs,
   '2026-11-26-009-partial-null-indexes': partialNullIndexes,
+  '2026-11-26-010-unread-cluster-indexes': unreadClusterIndexes,
 };
