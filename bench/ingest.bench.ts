@@ -122,7 +122,7 @@ function printSql(sqlTimes: Map<string, { ms: number; count: number }>, blocks: 
 
 function printBackfill({ result, peakRss }: BackfillFigures): void {
   const blocks = result.applied;
-  const { fetchWaitMs, decodeMs, sqlWaitMs } = result.timings;
+  const { fetchWaitMs, decodeMs, prepareMs, sqlWaitMs } = result.timings;
   out();
   out(
     `backfillRange (${BATCH} blocks per transaction, ${AHEAD} blocks fetched ahead, synchronous_commit off; chain and derived rows)`,
@@ -132,7 +132,8 @@ function printBackfill({ result, peakRss }: BackfillFigures): void {
     `  ${fmt(result.txs / (result.elapsedMs / 1000))} tx/s, ${fmt(blocks / (result.elapsedMs / 1000), 2)} blocks/s, peak RSS ${fmt(peakRss / 2 ** 20)} MiB`,
   );
   out(
-    `  main thread per block: decode ${fmt(decodeMs / blocks, 1)} ms, waiting for fetch ${fmt(fetchWaitMs / blocks, 1)} ms, ` +
+    `  main thread per block: decode ${fmt(decodeMs / blocks, 1)} ms, preparing rows ahead ${fmt(prepareMs / blocks, 1)} ms, ` +
+      `waiting for fetch ${fmt(fetchWaitMs / blocks, 1)} ms, ` +
       `waiting for SQL ${fmt(sqlWaitMs / blocks, 1)} ms, wall ${fmt(result.elapsedMs / blocks, 1)} ms`,
   );
 }

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import * as bitcoin from 'bitcoinjs-lib';
 import { describe, expect, it } from 'vitest';
 import { NonRetryableError } from '../errors.js';
-import { decodeBlock, decodeBlockTxids, decodeTransaction } from './block-decoder.js';
+import { decodeBlock, decodeBlockInSteps, decodeBlockTxids, decodeTransaction } from './block-decoder.js';
 import { DecodeError } from './decode-error.js';
 import { block413567, blockFilterRows } from './fixtures.testing.js';
 import type { BlockRows } from './types.js';
@@ -127,6 +127,29 @@ describe('block 413567 (mainnet, F2Pool)', () => {
 
   it('decodeBlockTxids gives the same txids', () => {
     expect(decodeBlockTxids(raw).map(hex)).toEqual(rows.txs.map((t) => hex(t.txid)));
+  });
+
+  it('decodes in steps to the same rows, pausing after every txsPerStep transactions', () => {
+    const steps = decodeBlockInSteps(raw, 'main', 200);
+    let pauses = 0;
+    let step = steps.next();
+    while (step.done !== true) {
+      pauses += 1;
+      step = steps.next();
+    }
+    // 1557 transactions: a pause after the 200th, 400th, ... 1400th.
+    expect(pauses).toBe(7);
+    expect(step.value).toEqual(rows);
+  });
+
+  it('decoding in steps throws what decodeBlock throws, from the step that meets it', () => {
+    const bad = Buffer.from(raw);
+    const value = bad.indexOf(Buffer.from(rows.txs[0]!.outputs[0]!.script)) - 9;
+    bad[value] = bad[value]! ^ 1;
+    const steps = decodeBlockInSteps(bad, 'main', 1000);
+    expect(steps.next().done).toBe(false);
+    // The merkle root is checked once every transaction is read: in the last step.
+    expect(() => steps.next()).toThrow(/merkle root does not match/);
   });
 
   it('decodes a transaction on its own to the same row', () => {

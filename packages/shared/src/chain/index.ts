@@ -7,6 +7,7 @@ export {
 export {
   type DecodeTxidsOptions,
   decodeBlock,
+  decodeBlockInSteps,
   decodeBlockTxids,
   decodeTransaction,
 } from './block-decoder.js';

@@ -110,7 +110,7 @@ export async function backfillRange(options: BackfillRangeOptions): Promise<Back
   // Derived rows need the pools tables as the pool set defines them (a no-op when they are current).
   await syncPools(db, pools, { payoutMaxHops });
   const network = networkFromChain(info.chain);
-  const timings: PipelineTimings = { fetchWaitMs: 0, decodeMs: 0, sqlWaitMs: 0 };
+  const timings: PipelineTimings = { fetchWaitMs: 0, decodeMs: 0, prepareMs: 0, sqlWaitMs: 0 };
   // Payouts block by block, clustering once per batch.
   const derive = deriveAfterBatch({
     payoutMaxHops,

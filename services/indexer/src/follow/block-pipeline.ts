@@ -1,12 +1,15 @@
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import { hashToHex } from '@minetrace/shared';
-import { type BlockRows, decodeBlock, type Network } from '@minetrace/shared/chain';
+import { type BlockRows, decodeBlockInSteps, type Network } from '@minetrace/shared/chain';
 import type { Db } from '@minetrace/shared/db';
 import type { PoolSet } from '@minetrace/shared/pools';
 import {
   type ApplyBlockBatchOptions,
   type ApplyBlockBatchResult,
   applyBlockBatch,
+  type BatchStart,
+  type PreparedBatch,
+  prepareBlockBatchInSteps,
 } from '../ingest/batch-ingest.js';
 import { ChainMovedError, MalformedBlockError } from './follow.errors.js';
 import { RpcError, RpcUnavailableError } from './rpc.errors.js';
@@ -26,6 +29,8 @@ export interface PipelineTimings {
   fetchWaitMs: number;
   /** Decoding raw blocks. */
   decodeMs: number;
+  /** Preparing a batch's rows ahead of its write (`prepareBlockBatch`), while the batch before is written. */
+  prepareMs: number;
   /** Waiting for the previous batch's transaction to commit. */
   sqlWaitMs: number;
 }
@@ -80,7 +85,7 @@ export interface BlockPipelineOptions {
  */
 export async function runBlockPipeline(options: BlockPipelineOptions): Promise<void> {
   const { signal } = options;
-  const timings = options.timings ?? { fetchWaitMs: 0, decodeMs: 0, sqlWaitMs: 0 };
+  const timings = options.timings ?? { fetchWaitMs: 0, decodeMs: 0, prepareMs: 0, sqlWaitMs: 0 };
   const pending: Promise<FetchedBlock>[] = [];
   let next = options.from;
   const fill = () => {
@@ -92,8 +97,19 @@ export async function runBlockPipeline(options: BlockPipelineOptions): Promise<v
     }
   };
   let writing: Promise<void> | null = null;
-  const write = async (fetched: FetchedBlock[], rows: BlockRows[], onBulkWrite: () => void) => {
-    const result = await applyBlockBatch(options.db, rows, options.pools, { ...options.apply, onBulkWrite });
+  /** Where the batch being written leaves the tip (once it holds the tip's lock). */
+  const ahead: { start: BatchStart | null } = { start: null };
+  const write = async (
+    fetched: FetchedBlock[],
+    rows: BlockRows[],
+    prepared: PreparedBatch | null,
+    onBulkWrite: (next: BatchStart) => void,
+  ) => {
+    const result = await applyBlockBatch(options.db, rows, options.pools, {
+      ...options.apply,
+      onBulkWrite,
+      ...(prepared !== null ? { prepared } : {}),
+    });
     options.onBatch({ fetched, result });
     if (options.afterCommit !== undefined) await options.afterCommit({ fetched, result });
   };
@@ -117,27 +133,57 @@ export async function runBlockPipeline(options: BlockPipelineOptions): Promise<v
         const t0 = performance.now();
         const block = await pending.shift()!;
         fill();
-        const t1 = performance.now();
-        rows.push(decodeFetched(block, options.network));
+        timings.fetchWaitMs += performance.now() - t0;
+        // Decoding holds the event loop: while a batch is being written, a few hundred transactions
+        // at a time, so that each answer of its statements is handled (and the next statement sent)
+        // within milliseconds rather than after the whole block.
+        const steps = decodeFetchedInSteps(block, options.network);
+        for (;;) {
+          const t1 = performance.now();
+          const step = steps.next();
+          timings.decodeMs += performance.now() - t1;
+          if (writing !== null) await nextTurn();
+          if (step.done === true) {
+            rows.push(step.value);
+            break;
+          }
+        }
         fetched.push(block);
-        timings.fetchWaitMs += t1 - t0;
-        timings.decodeMs += performance.now() - t1;
         txs += rows[rows.length - 1]!.txs.length;
-        // Decoding holds the event loop; let the batch being written send its next statement.
-        if (writing !== null) await nextTurn();
       } while (
         rows.length < options.batchBlocks &&
         txs < options.batchTxs &&
         pending.length > 0 &&
         !signal?.aborted
       );
+      // Where the batch being written leaves the tip: this batch's rows are worked out meanwhile, in
+      // steps, and used by its write if it does start there.
+      let prepared: PreparedBatch | null = null;
+      const start = ahead.start;
+      if (start !== null && start.height === fetched[0]!.height) {
+        const steps = prepareBlockBatchInSteps(rows, start, PREPARE_STEP_TXS);
+        for (;;) {
+          const t0 = performance.now();
+          const step = steps.next();
+          timings.prepareMs += performance.now() - t0;
+          if (step.done === true) {
+            prepared = step.value;
+            break;
+          }
+          if (writing !== null) await nextTurn();
+        }
+      }
       await waitForWrite();
       if (signal?.aborted) break;
       let bulk = () => {};
       const bulkStarted = new Promise<void>((resolve) => {
         bulk = resolve;
       });
-      const started: Promise<void> = write(fetched, rows, () => bulk());
+      ahead.start = null;
+      const started: Promise<void> = write(fetched, rows, prepared, (next) => {
+        ahead.start = next;
+        bulk();
+      });
       // Awaited before the next batch or on the way out; it must not count as unhandled meanwhile.
       started.catch(() => {});
       writing = started;
@@ -154,15 +200,25 @@ export async function runBlockPipeline(options: BlockPipelineOptions): Promise<v
 
 const noop = () => {};
 
+/** Transactions decoded per step of `decodeFetchedInSteps` (a few milliseconds of work). */
+const DECODE_STEP_TXS = 200;
+/** Transactions prepared per step of `prepareBlockBatchInSteps` (a few milliseconds of work). */
+const PREPARE_STEP_TXS = 500;
+
 /**
  * Decodes a block the node served, checking that it is the block asked for
- * (`MalformedBlockError` otherwise).
+ * (`MalformedBlockError` otherwise), pausing after every `txsPerStep` transactions
+ * (`decodeBlockInSteps`).
  */
-export function decodeFetched(fetched: FetchedBlock, network: Network): BlockRows {
+export function* decodeFetchedInSteps(
+  fetched: FetchedBlock,
+  network: Network,
+  txsPerStep = DECODE_STEP_TXS,
+): Generator<void, BlockRows, void> {
   const { height, hash, raw } = fetched;
   let rows: BlockRows;
   try {
-    rows = decodeBlock(raw, network);
+    rows = yield* decodeBlockInSteps(raw, network, txsPerStep);
   } catch (err) {
     throw new MalformedBlockError(
       `the node served block ${hash} at height ${height} as ${raw.length} bytes that do not decode: ${err instanceof Error ? err.message : String(err)}`,

@@ -4,7 +4,7 @@ import { createTestDatabase, type TestDatabase } from '@minetrace/shared/db/test
 import { loadPools } from '@minetrace/shared/pools';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { applyBlockBatch } from './batch-ingest.js';
+import { applyBlockBatch, prepareBlockBatch } from './batch-ingest.js';
 import { applyBlock } from './block-ingest.js';
 import { BlockNotContiguousError } from './ingest.errors.js';
 
@@ -81,6 +81,34 @@ describe('applyBlockBatch on postgres', () => {
     // The comparison is only as good as the data: spends and fees must be there to compare.
     expect(b.outputs.filter((o) => o.spent_by_tx_id !== null).length).toBeGreaterThan(BLOCKS * 150);
     expect(b.blocks.at(-1)!.fees as bigint).toBeGreaterThan(0n);
+  });
+
+  it('writes a batch prepared ahead when it starts where prepared, and prepares again when not', async () => {
+    const test = await createTestDatabase('postgres', { name: 'batch_ingest_e' });
+    try {
+      await applyBlockBatch(test.db, rows.slice(0, 60), pools);
+      const nextTxId = async () => {
+        const max = await sql<{ id: bigint }>`SELECT max(id) AS id FROM txs`.execute(test.db);
+        return max.rows[0]!.id + 1n;
+      };
+      // Prepared for where the batch does start: used as it is.
+      const ahead = prepareBlockBatch(rows.slice(60, 102), { height: 60, txId: await nextTxId() });
+      const used = await applyBlockBatch(test.db, rows.slice(60, 102), pools, { prepared: ahead });
+      expect(used.blocks[0]).toBe(ahead.stored[0]);
+      expect(ahead.used).toBe(true);
+      // Prepared for tx ids another writer took meanwhile, and for the wrong height: both ignored.
+      const stale = prepareBlockBatch(rows.slice(102, 104), { height: 102, txId: (await nextTxId()) + 7n });
+      const redone = await applyBlockBatch(test.db, rows.slice(102, 104), pools, { prepared: stale });
+      expect(redone.blocks[0]).not.toBe(stale.stored[0]);
+      expect(stale.used).toBe(false);
+      const misplaced = prepareBlockBatch(rows.slice(104), { height: 105, txId: await nextTxId() });
+      await applyBlockBatch(test.db, rows.slice(104), pools, { prepared: misplaced });
+      expect(misplaced.used).toBe(false);
+      const [a, b] = await Promise.all([snapshot(oneByOne), snapshot(test)]);
+      expect(b).toEqual(a);
+    } finally {
+      await test.close();
+    }
   });
 
   it('refuses a batch that does not extend the tip, or has a gap, writing nothing', async () => {

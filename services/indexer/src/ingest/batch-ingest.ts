@@ -52,11 +52,24 @@ export interface ApplyBlockBatchOptions {
    */
   asyncCommit?: boolean;
   /**
-   * Called once the batch holds the tip's lock, as its bulk statements start (the rows of every table):
-   * a pipeline decodes the next blocks from then on, when each round trip before would have waited for
-   * a whole block's decoding.
+   * Called once the batch holds the tip's lock, as its bulk statements start (the rows of every table),
+   * with where the next batch starts (height and tx id) if nothing else writes meanwhile: a pipeline
+   * decodes and prepares the next blocks from then on, when each round trip before would have waited
+   * for a whole block's decoding.
    */
-  onBulkWrite?: () => void;
+  onBulkWrite?: (next: BatchStart) => void;
+  /**
+   * The batch as `prepareBlockBatch` worked it out ahead of time (while the batch before it was being
+   * written). Used when it is for these blocks at the height and tx id the batch really starts at and
+   * was never written; otherwise the batch is prepared again here.
+   */
+  prepared?: PreparedBatch;
+}
+
+/** Where a batch starts: the height of its first block and the id of its first transaction. */
+export interface BatchStart {
+  height: number;
+  txId: bigint;
 }
 
 export interface ApplyBlockBatchResult {
@@ -65,6 +78,266 @@ export interface ApplyBlockBatchResult {
 }
 
 const ZERO_HASH = Buffer.alloc(32);
+
+/** An input whose prevout is not an output of the batch: resolved by the write. */
+interface OutsideInput {
+  /** `txs.id` of the spending tx, and the input's position in it. */
+  spender: bigint;
+  input: number;
+  /** Index of the spending tx's block in the batch. */
+  block: number;
+  prevTxid: Buffer;
+  prevHex: string;
+  vout: number;
+}
+
+/** An output of the batch, with the input of the batch that spends it (if any). */
+interface Created {
+  /** `txs.id` of the transaction creating it. */
+  txId: bigint;
+  value: bigint;
+  spender: bigint | null;
+  input: number | null;
+}
+
+/**
+ * A batch of blocks worked out from the blocks alone, for tx ids and heights from a given start:
+ * everything `writeBlocks` writes except what needs the database (address ids, prevouts of earlier
+ * batches, hence fees), with the column arrays already in their SQL form. Building it is most of a
+ * batch's work on the main thread; a pipeline does it while the batch before is being written.
+ */
+export interface PreparedBatch {
+  readonly rows: readonly BlockRows[];
+  readonly firstHeight: number;
+  readonly firstTxId: bigint;
+  /** Set by the write that uses it. */
+  used: boolean;
+  /** The blocks as the write returns them; ids and in-batch prevouts filled in already. */
+  readonly stored: BatchBlock[];
+  /** Every address the outputs pay, in first-seen order, and the (address, type, height) columns. */
+  readonly addresses: string[];
+  readonly addressColumns: [string, string, string];
+  /** Inputs spending outputs not in the batch, and their distinct txids as a bytea[] literal. */
+  readonly outside: OutsideInput[];
+  readonly outsideTxids: string;
+  /** Per tx of the batch (by id - first id): sum of the input values resolved so far, and their count. */
+  readonly inputValue: bigint[];
+  readonly inputCount: Int32Array;
+  /** Per tx of the batch: sum of its output values. */
+  readonly outSums: bigint[];
+  /** Per output row, in insert order: the address it pays (its id is the write's to find). */
+  readonly outAddresses: (string | null)[];
+  readonly outputColumns: Record<'txIds' | 'ns' | 'values' | 'types' | 'spenders' | 'inputs', string>;
+  readonly txColumns: Record<
+    | 'id'
+    | 'txid'
+    | 'height'
+    | 'idx'
+    | 'isCoinbase'
+    | 'size'
+    | 'vsize'
+    | 'weight'
+    | 'version'
+    | 'locktime'
+    | 'inputCount'
+    | 'outputCount',
+    string
+  >;
+}
+
+/**
+ * Notes that an input of `block` spent output `vout` of tx `prevId` (txid `prevHex`); only those of
+ * earlier blocks count, and only for them is the `txid:vout` key built.
+ */
+function notePrevout(block: BatchBlock, prevHex: string, vout: number, prevId: bigint): void {
+  if (prevId < block.txIds[0]!) (block.prevoutTxIds as Map<string, bigint>).set(`${prevHex}:${vout}`, prevId);
+}
+
+/**
+ * Works out the rows of `blocks` (consecutive, in height order) for a batch starting at `start`
+ * without reading the database: tx ids, the addresses to insert, spends inside the batch (resolved
+ * in memory: those outputs are inserted already spent, and their values count towards fees), the
+ * inputs left for the database, and every column that does not depend on it, as SQL array literals.
+ */
+export function prepareBlockBatch(blocks: readonly BlockRows[], start: BatchStart): PreparedBatch {
+  const steps = prepareBlockBatchInSteps(blocks, start, Number.POSITIVE_INFINITY);
+  let step = steps.next();
+  while (step.done !== true) step = steps.next();
+  return step.value;
+}
+
+/**
+ * `prepareBlockBatch` as a generator pausing after every `txsPerStep` transactions and after each
+ * column group: a pipeline runs it between the statements of the batch being written, which would
+ * otherwise wait for a batch's whole preparation before sending the next.
+ */
+export function* prepareBlockBatchInSteps(
+  blocks: readonly BlockRows[],
+  start: BatchStart,
+  txsPerStep: number,
+): Generator<void, PreparedBatch, void> {
+  let nextTxId = start.txId;
+  const stored: BatchBlock[] = blocks.map((rows, b) => {
+    const txIds = rows.txs.map(() => nextTxId++);
+    return {
+      height: start.height + b,
+      rows,
+      txIds,
+      addressIds: new Map(),
+      poolId: null,
+      poolMatch: 'unknown',
+      fees: 0n,
+      unresolvedInputs: 0,
+      prevoutTxIds: new Map(),
+    };
+  });
+  const txCount = Number(nextTxId - start.txId);
+
+  // Every address the outputs pay, in first-seen order across the batch.
+  const addressType = new Map<string, { type: number; height: number }>();
+  // Keyed by txid (hex), one entry per tx, its outputs by position: a key per output cost a string and
+  // an entry each, for the tens of thousands of outputs a batch holds.
+  const created = new Map<string, Created[]>();
+  const inputValue = new Array<bigint>(txCount).fill(0n);
+  const inputCount = new Int32Array(txCount);
+  const outside: OutsideInput[] = [];
+  const outSums = new Array<bigint>(txCount);
+  const outAddresses: (string | null)[] = [];
+  const outCreated: Created[] = [];
+  const outTxIds: bigint[] = [];
+  const outNs: number[] = [];
+  const outValues: bigint[] = [];
+  const outTypes: number[] = [];
+  const txCols = {
+    id: [] as bigint[],
+    txid: [] as Buffer[],
+    height: [] as number[],
+    idx: [] as number[],
+    isCoinbase: [] as boolean[],
+    size: [] as number[],
+    vsize: [] as number[],
+    weight: [] as number[],
+    version: [] as number[],
+    locktime: [] as number[],
+    inputCount: [] as number[],
+    outputCount: [] as number[],
+  };
+  let t = 0;
+  for (let b = 0; b < stored.length; b++) {
+    const block = stored[b]!;
+    const { txs } = block.rows;
+    for (let i = 0; i < txs.length; i++) {
+      const tx = txs[i]!;
+      const id = block.txIds[i]!;
+      if (!tx.isCoinbase) {
+        tx.inputs.forEach((input, n) => {
+          const prevHex = input.prevTxid.toString('hex');
+          const own = created.get(prevHex)?.[input.prevVout];
+          if (own !== undefined && own.spender === null) {
+            own.spender = id;
+            own.input = n;
+            inputValue[t] = inputValue[t]! + own.value;
+            inputCount[t]! += 1;
+            notePrevout(block, prevHex, input.prevVout, own.txId);
+          } else {
+            outside.push({
+              spender: id,
+              input: n,
+              block: b,
+              prevTxid: input.prevTxid,
+              prevHex,
+              vout: input.prevVout,
+            });
+          }
+        });
+      }
+      // Registered after its own inputs: a tx spends only txs before it. Outputs are in position order
+      // (n), so an outpoint's entry is at index vout.
+      let outSum = 0n;
+      const outs: Created[] = tx.outputs.map((out) => {
+        const own: Created = { txId: id, value: out.value, spender: null, input: null };
+        const type = scriptTypeCode(out.scriptType);
+        outCreated.push(own);
+        outTxIds.push(id);
+        outNs.push(out.n);
+        outValues.push(out.value);
+        outTypes.push(type);
+        outAddresses.push(out.address);
+        if (out.address !== null && !addressType.has(out.address)) {
+          addressType.set(out.address, { type, height: block.height });
+        }
+        outSum += out.value;
+        return own;
+      });
+      created.set(tx.txid.toString('hex'), outs);
+      outSums[t] = outSum;
+      txCols.id.push(id);
+      txCols.txid.push(tx.txid);
+      txCols.height.push(block.height);
+      txCols.idx.push(tx.idx);
+      txCols.isCoinbase.push(tx.isCoinbase);
+      txCols.size.push(tx.size);
+      txCols.vsize.push(tx.vsize);
+      txCols.weight.push(tx.weight);
+      txCols.version.push(tx.version);
+      txCols.locktime.push(tx.locktime);
+      txCols.inputCount.push(tx.inputs.length);
+      txCols.outputCount.push(tx.outputs.length);
+      t += 1;
+      if (t % txsPerStep === 0) yield;
+    }
+  }
+  const outsideTxids = [...new Map(outside.map((o) => [o.prevHex, o.prevTxid])).values()];
+  const addresses = [...addressType.keys()];
+  const addressValues = [...addressType.values()];
+
+  const addressColumns: PreparedBatch['addressColumns'] = [
+    sqlArray(addresses),
+    sqlArray(addressValues.map((v) => v.type)),
+    sqlArray(addressValues.map((v) => v.height)),
+  ];
+  yield;
+  const outputColumns: PreparedBatch['outputColumns'] = {
+    txIds: sqlArray(outTxIds),
+    ns: sqlArray(outNs),
+    values: sqlArray(outValues),
+    types: sqlArray(outTypes),
+    spenders: sqlArray(outCreated.map((o) => o.spender)),
+    inputs: sqlArray(outCreated.map((o) => o.input)),
+  };
+  yield;
+  const txColumns: PreparedBatch['txColumns'] = {
+    id: sqlArray(txCols.id),
+    txid: sqlArray(txCols.txid),
+    height: sqlArray(txCols.height),
+    idx: sqlArray(txCols.idx),
+    isCoinbase: sqlArray(txCols.isCoinbase),
+    size: sqlArray(txCols.size),
+    vsize: sqlArray(txCols.vsize),
+    weight: sqlArray(txCols.weight),
+    version: sqlArray(txCols.version),
+    locktime: sqlArray(txCols.locktime),
+    inputCount: sqlArray(txCols.inputCount),
+    outputCount: sqlArray(txCols.outputCount),
+  };
+  return {
+    rows: blocks,
+    firstHeight: start.height,
+    firstTxId: start.txId,
+    used: false,
+    stored,
+    addresses,
+    addressColumns,
+    outside,
+    outsideTxids: sqlArray(outsideTxids),
+    inputValue,
+    inputCount,
+    outSums,
+    outAddresses,
+    outputColumns,
+    txColumns,
+  };
+}
 
 /**
  * Writes several consecutive decoded blocks and moves the tip to the last, in ONE SQL transaction
@@ -128,132 +401,50 @@ export async function writeBlocks(
     .selectFrom('txs')
     .select(sql<bigint | null>`max(id)`.as('max_id'))
     .executeTakeFirstOrThrow();
-  let nextTxId = (maxId.max_id ?? -1n) + 1n;
-  options.onBulkWrite?.();
-  const stored: BatchBlock[] = blocks.map((rows, b) => {
-    const txIds = rows.txs.map(() => nextTxId++);
-    return {
-      height: firstHeight + b,
-      rows,
-      txIds,
-      addressIds: new Map(),
-      poolId: null,
-      poolMatch: 'unknown',
-      fees: 0n,
-      unresolvedInputs: 0,
-      prevoutTxIds: new Map(),
-    };
-  });
-  /**
-   * Notes that an input of `block` spent output `vout` of tx `prevId` (txid `prevHex`); only those of
-   * earlier blocks count, and only for them is the `txid:vout` key built.
-   */
-  const notePrevout = (block: BatchBlock, prevHex: string, vout: number, prevId: bigint) => {
-    if (prevId < block.txIds[0]!)
-      (block.prevoutTxIds as Map<string, bigint>).set(`${prevHex}:${vout}`, prevId);
-  };
-
-  // Addresses: new ones inserted in first-seen order across the batch, their ids returned; only the
-  // addresses already stored are then looked up (most addresses of a block are new).
-  const addressType = new Map<string, { type: number; height: number }>();
-  for (const block of stored) {
-    for (const tx of block.rows.txs) {
-      for (const out of tx.outputs) {
-        if (out.address !== null && !addressType.has(out.address)) {
-          addressType.set(out.address, { type: scriptTypeCode(out.scriptType), height: block.height });
-        }
-      }
-    }
-  }
-  const addressIds = new Map<string, bigint>();
-  if (addressType.size > 0) {
-    const addresses = [...addressType.keys()];
-    const values = [...addressType.values()];
-    const inserted = await sql<{ id: bigint; address: string }>`
-      INSERT INTO addresses (address, script_type, first_height)
-      SELECT u.address, u.script_type, u.first_height
-      FROM unnest(${sqlArray(addresses)}::text[], ${sqlArray(values.map((v) => v.type))}::int2[], ${sqlArray(values.map((v) => v.height))}::int4[])
-        WITH ORDINALITY AS u(address, script_type, first_height, ord)
-      ORDER BY u.ord
-      ON CONFLICT (address) DO NOTHING
-      RETURNING id, address`.execute(trx);
-    for (const row of inserted.rows) addressIds.set(row.address, row.id);
-    if (addressIds.size < addresses.length) {
-      const known = addresses.filter((address) => !addressIds.has(address));
-      const resolved = await sql<{ id: bigint; address: string }>`
-        SELECT id, address FROM addresses WHERE address = ANY(${sqlArray(known)}::text[])`.execute(trx);
-      for (const row of resolved.rows) addressIds.set(row.address, row.id);
-    }
-  }
-
-  // Outputs of the batch, keyed by outpoint, so in-batch spends never reach the database.
-  interface Created {
-    /** `txs.id` of the transaction creating it. */
-    txId: bigint;
-    value: bigint;
-    spender: bigint | null;
-    input: number | null;
-  }
-  // Keyed by txid (hex), one entry per tx, its outputs by position: a key per output cost a string and
-  // an entry each, for the tens of thousands of outputs a batch holds.
-  const created = new Map<string, Created[]>();
-  /** Per block, per tx, its outputs as registered in `created`. */
-  const createdOf: Created[][][] = [];
-  // Per tx of the batch (by id - first id): sum of resolved input values, inputs resolved.
-  const firstTxId = stored[0]!.txIds[0] ?? 0n;
-  const txCount = stored.reduce((n, block) => n + block.txIds.length, 0);
-  const inputValue = new Array<bigint>(txCount).fill(0n);
-  const inputCount = new Int32Array(txCount);
+  const firstTxId = (maxId.max_id ?? -1n) + 1n;
+  const txCount = blocks.reduce((n, rows) => n + rows.txs.length, 0);
+  options.onBulkWrite?.({ height: firstHeight + blocks.length, txId: firstTxId + BigInt(txCount) });
+  const given = options.prepared;
+  const prepared =
+    given !== undefined &&
+    !given.used &&
+    given.firstHeight === firstHeight &&
+    given.firstTxId === firstTxId &&
+    given.rows.length === blocks.length &&
+    given.rows.every((rows, i) => rows === blocks[i])
+      ? given
+      : prepareBlockBatch(blocks, { height: firstHeight, txId: firstTxId });
+  // Its blocks are filled in by this write (address ids, fees, spends): never twice.
+  prepared.used = true;
+  const { stored, inputValue, inputCount } = prepared;
   const credit = (spender: bigint, value: bigint) => {
     const at = Number(spender - firstTxId);
     inputValue[at] = inputValue[at]! + value;
     inputCount[at]! += 1;
   };
-  const outside: Array<{
-    spender: bigint;
-    input: number;
-    block: BatchBlock;
-    prevTxid: Buffer;
-    prevHex: string;
-    vout: number;
-  }> = [];
+
+  // Addresses: new ones inserted in first-seen order across the batch, their ids returned; only the
+  // addresses already stored are then looked up (most addresses of a block are new).
+  const addressIds = new Map<string, bigint>();
+  if (prepared.addresses.length > 0) {
+    const [addresses, types, heights] = prepared.addressColumns;
+    const inserted = await sql<{ id: bigint; address: string }>`
+      INSERT INTO addresses (address, script_type, first_height)
+      SELECT u.address, u.script_type, u.first_height
+      FROM unnest(${addresses}::text[], ${types}::int2[], ${heights}::int4[])
+        WITH ORDINALITY AS u(address, script_type, first_height, ord)
+      ORDER BY u.ord
+      ON CONFLICT (address) DO NOTHING
+      RETURNING id, address`.execute(trx);
+    for (const row of inserted.rows) addressIds.set(row.address, row.id);
+    if (addressIds.size < prepared.addresses.length) {
+      const known = prepared.addresses.filter((address) => !addressIds.has(address));
+      const resolved = await sql<{ id: bigint; address: string }>`
+        SELECT id, address FROM addresses WHERE address = ANY(${sqlArray(known)}::text[])`.execute(trx);
+      for (const row of resolved.rows) addressIds.set(row.address, row.id);
+    }
+  }
   for (const block of stored) {
-    const blockCreated: Created[][] = [];
-    createdOf.push(blockCreated);
-    block.rows.txs.forEach((tx, i) => {
-      const id = block.txIds[i]!;
-      if (!tx.isCoinbase) {
-        tx.inputs.forEach((input, n) => {
-          const prevHex = input.prevTxid.toString('hex');
-          const own = created.get(prevHex)?.[input.prevVout];
-          if (own !== undefined && own.spender === null) {
-            own.spender = id;
-            own.input = n;
-            credit(id, own.value);
-            notePrevout(block, prevHex, input.prevVout, own.txId);
-          } else {
-            outside.push({
-              spender: id,
-              input: n,
-              block,
-              prevTxid: input.prevTxid,
-              prevHex,
-              vout: input.prevVout,
-            });
-          }
-        });
-      }
-      // Registered after its own inputs: a tx spends only txs before it. Outputs are in position order
-      // (n), so an outpoint's entry is at index vout.
-      const outs: Created[] = tx.outputs.map((out) => ({
-        txId: id,
-        value: out.value,
-        spender: null,
-        input: null,
-      }));
-      created.set(tx.txid.toString('hex'), outs);
-      blockCreated.push(outs);
-    });
     const own = block.addressIds as Map<string, bigint>;
     for (const tx of block.rows.txs) {
       for (const out of tx.outputs) {
@@ -265,118 +456,77 @@ export async function writeBlocks(
 
   // Prevouts outside the batch: txids → ids in one indexed lookup (the latest tx of a duplicated
   // txid, as applyBlock), then one UPDATE by primary key.
+  const { outside } = prepared;
   if (outside.length > 0) {
-    const wanted = [...new Map(outside.map((o) => [o.prevHex, o.prevTxid])).values()];
     const found = await sql<{ txid: Buffer; id: bigint }>`
-      SELECT txid, max(id) AS id FROM txs WHERE txid = ANY(${sqlArray(wanted)}::bytea[]) GROUP BY txid`.execute(
+      SELECT txid, max(id) AS id FROM txs WHERE txid = ANY(${prepared.outsideTxids}::bytea[]) GROUP BY txid`.execute(
       trx,
     );
     const prevIds = new Map(found.rows.map((r) => [r.txid.toString('hex'), r.id]));
-    const spends: Array<(typeof outside)[number] & { prevId: bigint }> = [];
-    for (const o of outside) {
-      const prevId = prevIds.get(o.prevHex);
-      if (prevId === undefined) continue;
-      spends.push({ ...o, prevId });
+    const spends: Array<{ at: number; prevId: bigint }> = [];
+    for (let at = 0; at < outside.length; at++) {
+      const prevId = prevIds.get(outside[at]!.prevHex);
+      if (prevId !== undefined) spends.push({ at, prevId });
     }
     // In primary-key order, which is the table's order: the UPDATE walks outputs forward.
-    spends.sort((a, b) => (a.prevId < b.prevId ? -1 : a.prevId > b.prevId ? 1 : a.vout - b.vout));
-    const spendTx = spends.map((o) => o.prevId);
-    const spendN = spends.map((o) => o.vout);
-    const spenders = spends.map((o) => o.spender);
-    const inputNs = spends.map((o) => o.input);
-    const spent = await markSpends(trx, { txIds: spendTx, ns: spendN, spenders, inputNs });
-    const byInput = new Map(spends.map((o) => [`${o.spender}:${o.input}`, o]));
+    spends.sort((a, b) =>
+      a.prevId < b.prevId ? -1 : a.prevId > b.prevId ? 1 : outside[a.at]!.vout - outside[b.at]!.vout,
+    );
+    const spent = await markSpends(trx, {
+      txIds: spends.map((s) => s.prevId),
+      ns: spends.map((s) => outside[s.at]!.vout),
+      spenders: spends.map((s) => outside[s.at]!.spender),
+      inputNs: spends.map((s) => outside[s.at]!.input),
+    });
+    const byInput = new Map(spends.map((s) => [`${outside[s.at]!.spender}:${outside[s.at]!.input}`, s]));
     for (const row of spent) {
       credit(row.spender, row.value);
-      const o = byInput.get(`${row.spender}:${row.input}`)!;
-      notePrevout(o.block, o.prevHex, o.vout, o.prevId);
+      const s = byInput.get(`${row.spender}:${row.input}`)!;
+      const o = outside[s.at]!;
+      notePrevout(stored[o.block]!, o.prevHex, o.vout, s.prevId);
     }
   }
 
   // Fees, then one INSERT per table for the batch.
-  const outTxIds: bigint[] = [];
-  const outNs: number[] = [];
-  const outValues: bigint[] = [];
-  const outTypes: number[] = [];
-  const outAddressIds: (bigint | null)[] = [];
-  const outSpenders: (bigint | null)[] = [];
-  const outInputs: (number | null)[] = [];
-  const txCols = {
-    id: [] as bigint[],
-    txid: [] as Buffer[],
-    height: [] as number[],
-    idx: [] as number[],
-    isCoinbase: [] as boolean[],
-    fee: [] as (bigint | null)[],
-    size: [] as number[],
-    vsize: [] as number[],
-    weight: [] as number[],
-    version: [] as number[],
-    locktime: [] as number[],
-    inputCount: [] as number[],
-    outputCount: [] as number[],
-  };
-  stored.forEach((block, b) => {
+  const fees = new Array<bigint | null>(txCount);
+  let t = 0;
+  for (const block of stored) {
     let blockFees: bigint | null = 0n;
-    block.rows.txs.forEach((tx, i) => {
-      const id = block.txIds[i]!;
-      const outs = createdOf[b]![i]!;
-      let outSum = 0n;
-      tx.outputs.forEach((out, o) => {
-        const own = outs[o]!;
-        outTxIds.push(id);
-        outNs.push(out.n);
-        outValues.push(out.value);
-        outTypes.push(scriptTypeCode(out.scriptType));
-        outAddressIds.push(out.address === null ? null : (addressIds.get(out.address) ?? null));
-        outSpenders.push(own.spender);
-        outInputs.push(own.input);
-        outSum += out.value;
-      });
+    for (const tx of block.rows.txs) {
       let fee: bigint | null = 0n;
       if (!tx.isCoinbase) {
-        const at = Number(id - firstTxId);
-        const resolved = inputCount[at]!;
+        const resolved = inputCount[t]!;
         if (resolved < tx.inputs.length) {
           block.unresolvedInputs += tx.inputs.length - resolved;
           fee = null;
           blockFees = null;
         } else {
-          fee = inputValue[at]! - outSum;
+          fee = inputValue[t]! - prepared.outSums[t]!;
           if (blockFees !== null) blockFees += fee;
         }
       }
-      txCols.id.push(id);
-      txCols.txid.push(tx.txid);
-      txCols.height.push(block.height);
-      txCols.idx.push(tx.idx);
-      txCols.isCoinbase.push(tx.isCoinbase);
-      txCols.fee.push(fee);
-      txCols.size.push(tx.size);
-      txCols.vsize.push(tx.vsize);
-      txCols.weight.push(tx.weight);
-      txCols.version.push(tx.version);
-      txCols.locktime.push(tx.locktime);
-      txCols.inputCount.push(tx.inputs.length);
-      txCols.outputCount.push(tx.outputs.length);
-    });
+      fees[t++] = fee;
+    }
     block.fees = blockFees;
-  });
-  if (outTxIds.length > 0) {
+  }
+  if (prepared.outAddresses.length > 0) {
+    const outAddressIds = prepared.outAddresses.map((address) =>
+      address === null ? null : (addressIds.get(address) ?? null),
+    );
+    const o = prepared.outputColumns;
     await sql`
       INSERT INTO outputs (tx_id, n, value, script_type, address_id, spent_by_tx_id, spent_by_input)
-      SELECT * FROM unnest(${sqlArray(outTxIds)}::int8[], ${sqlArray(outNs)}::int4[], ${sqlArray(outValues)}::int8[], ${sqlArray(outTypes)}::int2[],
-        ${sqlArray(outAddressIds)}::int8[], ${sqlArray(outSpenders)}::int8[], ${sqlArray(outInputs)}::int4[])`.execute(
-      trx,
-    );
+      SELECT * FROM unnest(${o.txIds}::int8[], ${o.ns}::int4[], ${o.values}::int8[], ${o.types}::int2[],
+        ${sqlArray(outAddressIds)}::int8[], ${o.spenders}::int8[], ${o.inputs}::int4[])`.execute(trx);
   }
+  const c = prepared.txColumns;
   await sql`
     INSERT INTO txs (id, txid, height, idx, is_coinbase, fee, size, vsize, weight, version, locktime, input_count, output_count)
     SELECT * FROM unnest(
-      ${sqlArray(txCols.id)}::int8[], ${sqlArray(txCols.txid)}::bytea[], ${sqlArray(txCols.height)}::int4[], ${sqlArray(txCols.idx)}::int4[],
-      ${sqlArray(txCols.isCoinbase)}::bool[], ${sqlArray(txCols.fee)}::int8[], ${sqlArray(txCols.size)}::int4[], ${sqlArray(txCols.vsize)}::int4[],
-      ${sqlArray(txCols.weight)}::int4[], ${sqlArray(txCols.version)}::int8[], ${sqlArray(txCols.locktime)}::int8[],
-      ${sqlArray(txCols.inputCount)}::int4[], ${sqlArray(txCols.outputCount)}::int4[])`.execute(trx);
+      ${c.id}::int8[], ${c.txid}::bytea[], ${c.height}::int4[], ${c.idx}::int4[],
+      ${c.isCoinbase}::bool[], ${sqlArray(fees)}::int8[], ${c.size}::int4[], ${c.vsize}::int4[],
+      ${c.weight}::int4[], ${c.version}::int8[], ${c.locktime}::int8[],
+      ${c.inputCount}::int4[], ${c.outputCount}::int4[])`.execute(trx);
 
   await trx
     .insertInto('blocks')
@@ -430,7 +580,7 @@ export async function writeBlocks(
 
   if (options.afterBlock !== undefined) for (const block of stored) await options.afterBlock(trx, block);
   if (options.afterBatch !== undefined) await options.afterBatch(trx, stored);
-  return { blocks: stored, txCount: txCols.id.length };
+  return { blocks: stored, txCount };
 }
 
 /**
