@@ -91,6 +91,35 @@ interface BackfillFigures {
   peakRss: number;
 }
 
+/** What Postgres wrote to its WAL and how many checkpoints it made, server-wide, so far. */
+interface WalActivity {
+  bytes: number;
+  fullPageImages: number;
+  checkpoints: number;
+}
+
+async function walActivity(client: pg.Client): Promise<WalActivity> {
+  const { rows } = await client.query<{ bytes: string; fpi: string; checkpoints: string }>(
+    `SELECT w.wal_bytes AS bytes, w.wal_fpi AS fpi, b.checkpoints_timed + b.checkpoints_req AS checkpoints
+     FROM pg_stat_wal w, pg_stat_bgwriter b`,
+  );
+  const row = rows[0]!;
+  return { bytes: Number(row.bytes), fullPageImages: Number(row.fpi), checkpoints: Number(row.checkpoints) };
+}
+
+/**
+ * WAL written between two snapshots, per block: what Postgres had to log for the rows, index entries
+ * and updates, and how much of it were full-page images (the first change to a page after a
+ * checkpoint logs the whole 8 KiB page).
+ */
+function walLine(before: WalActivity, after: WalActivity, blocks: number): string {
+  const mb = (after.bytes - before.bytes) / 1e6;
+  return (
+    `  WAL ${fmt(mb / blocks, 1)} MB per block, ${fmt((after.fullPageImages - before.fullPageImages) / blocks)} ` +
+    `full-page images per block, ${fmt(after.checkpoints - before.checkpoints)} checkpoint(s) meanwhile`
+  );
+}
+
 /** `backfillRange` over `from..to`, sampling the process's RSS meanwhile. */
 async function timedBackfill(
   rpc: BitcoindRpcClient,
@@ -188,6 +217,7 @@ export async function run(): Promise<void> {
 
     let followerTxPerS: number | null = null;
     let backfill1: BackfillFigures | null = null;
+    let backfillWal = '';
     let txs: number;
     if (FOLLOWER) {
       // (1) The sync itself, through the follower.
@@ -255,7 +285,9 @@ export async function run(): Promise<void> {
     } else {
       // Only backfillRange: it fills this database, and the COPY floor copies its rows.
       timing = true;
+      const walBefore = await walActivity(admin);
       backfill1 = await timedBackfill(rpc, db, pools, node.preludeHeight + 1, node.tipHeight);
+      backfillWal = walLine(walBefore, await walActivity(admin), backfill1.result.applied);
       timing = false;
       txs = backfill1.result.txs;
     }
@@ -300,6 +332,7 @@ export async function run(): Promise<void> {
     await admin.query(
       'VACUUM ANALYZE copy_floor.blocks, copy_floor.txs, copy_floor.addresses, copy_floor.outputs',
     );
+    const copyWal = await walActivity(admin);
     const copyStarted = performance.now();
     await admin.query('BEGIN');
     const copyTableMs = new Map<string, number>();
@@ -320,6 +353,7 @@ export async function run(): Promise<void> {
     );
     out(`  ${fmt(copyMs / 1000, 2)} s: ${fmt(copyTxPerS)} tx/s`);
     out(`  ${COPY_TABLES.map((t) => `${t} ${fmt(copyTableMs.get(t)! / 1000, 2)} s`).join(', ')}`);
+    out(walLine(copyWal, await walActivity(admin), node.tipHeight - node.preludeHeight));
     out();
     const report = (label: string, rate: number) => {
       const ratio = rate / copyTxPerS;
@@ -334,6 +368,7 @@ export async function run(): Promise<void> {
       printBackfill(backfill1);
       out('  SQL as Postgres answered it (statements overlap decoding):');
       printSql(sqlTimes, result.applied);
+      out(backfillWal);
       report('backfillRange', result.txs / (result.elapsedMs / 1000));
     }
 
