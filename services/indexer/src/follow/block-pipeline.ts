@@ -73,8 +73,9 @@ export interface BlockPipelineOptions {
 
 /**
  * Applies the node's blocks `from..to` in height order, as a pipeline: up to `prefetch` blocks are
- * fetched in parallel, decoded on the main thread while Postgres writes the previous batch, and
- * written `batchBlocks` at a time in one transaction each (`applyBlockBatch`). A batch only waits
+ * fetched in parallel, decoded and prepared (`prepareBlockBatch`) on the main thread while Postgres
+ * writes the previous batch, and written `batchBlocks` at a time in one transaction each
+ * (`applyBlockBatch`). A batch only waits
  * for blocks already on their way: when one block is missing (following the tip) it is a batch of
  * one and is written at once.
  *
