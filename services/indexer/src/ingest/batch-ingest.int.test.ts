@@ -114,21 +114,22 @@ describe('applyBlockBatch on postgres', () => {
   it('reports the statement that failed inside the batch, and keeps nothing of the batch', async () => {
     const test = await createTestDatabase('postgres', { name: 'batch_ingest_f' });
     try {
+      const counts = async () =>
+        (
+          await sql<{ spent: bigint; txs: bigint; tip: number }>`
+            SELECT (SELECT count(*) FROM outputs WHERE spent_by_tx_id IS NOT NULL) AS spent,
+                   (SELECT count(*) FROM txs) AS txs, (SELECT tip_height FROM chain_state) AS tip`.execute(
+            test.db,
+          )
+        ).rows[0]!;
       await applyBlockBatch(test.db, rows.slice(0, 102), pools);
-      const before = await sql<{ spent: bigint; txs: bigint }>`
-        SELECT (SELECT count(*) FROM outputs WHERE spent_by_tx_id IS NOT NULL) AS spent,
-               (SELECT count(*) FROM txs) AS txs`.execute(test.db);
+      const before = await counts();
       // A stray row where the next batch's second tx puts its first output: the output insert fails
       // after the addresses were inserted and the prelude's outputs were marked spent.
       await sql`INSERT INTO outputs (tx_id, n, value, script_type)
         SELECT max(id) + 2, 0, 1, 0 FROM txs`.execute(test.db);
       await expect(applyBlockBatch(test.db, rows.slice(102, 104), pools)).rejects.toThrow(/outputs_pkey/);
-      const after = await sql<{ spent: bigint; txs: bigint; tip: number }>`
-        SELECT (SELECT count(*) FROM outputs WHERE spent_by_tx_id IS NOT NULL) AS spent,
-               (SELECT count(*) FROM txs) AS txs, (SELECT tip_height FROM chain_state) AS tip`.execute(
-        test.db,
-      );
-      expect(after.rows[0]).toEqual({ ...before.rows[0], tip: 101 });
+      expect(await counts()).toEqual({ ...before, tip: 101 });
     } finally {
       await test.close();
     }

@@ -145,6 +145,16 @@ export interface PreparedBatch {
   >;
 }
 
+/** Counts a resolved input of the batch's tx at `at` (its id less the first id), worth `value`. */
+function creditInput(
+  batch: Pick<PreparedBatch, 'inputValue' | 'inputCount'>,
+  at: number,
+  value: bigint,
+): void {
+  batch.inputValue[at] = batch.inputValue[at]! + value;
+  batch.inputCount[at]! += 1;
+}
+
 /**
  * Notes that an input of `block` spent output `vout` of tx `prevId` (txid `prevHex`); only those of
  * earlier blocks count, and only for them is the `txid:vout` key built.
@@ -200,6 +210,7 @@ export function* prepareBlockBatchInSteps(
   const created = new Map<string, Created[]>();
   const inputValue = new Array<bigint>(txCount).fill(0n);
   const inputCount = new Int32Array(txCount);
+  const credits = { inputValue, inputCount };
   const outside: OutsideInput[] = [];
   const outSums = new Array<bigint>(txCount);
   const outAddresses: (string | null)[] = [];
@@ -236,8 +247,7 @@ export function* prepareBlockBatchInSteps(
           if (own !== undefined && own.spender === null) {
             own.spender = id;
             own.input = n;
-            inputValue[t] = inputValue[t]! + own.value;
-            inputCount[t]! += 1;
+            creditInput(credits, t, own.value);
             notePrevout(block, prevHex, input.prevVout, own.txId);
           } else {
             outside.push({
@@ -417,11 +427,6 @@ export async function writeBlocks(
   // Its blocks are filled in by this write (address ids, fees, spends): never twice.
   prepared.used = true;
   const { stored, inputValue, inputCount } = prepared;
-  const credit = (spender: bigint, value: bigint) => {
-    const at = Number(spender - firstTxId);
-    inputValue[at] = inputValue[at]! + value;
-    inputCount[at]! += 1;
-  };
 
   // Addresses: new ones inserted in first-seen order across the batch, their ids returned; only the
   // addresses already stored are then looked up (most addresses of a block are new).
@@ -480,7 +485,7 @@ export async function writeBlocks(
     });
     const byInput = new Map(spends.map((s) => [`${outside[s.at]!.spender}:${outside[s.at]!.input}`, s]));
     for (const row of spent) {
-      credit(row.spender, row.value);
+      creditInput(prepared, Number(row.spender - firstTxId), row.value);
       const s = byInput.get(`${row.spender}:${row.input}`)!;
       const o = outside[s.at]!;
       notePrevout(stored[o.block]!, o.prevHex, o.vout, s.prevId);
