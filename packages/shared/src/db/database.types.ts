@@ -115,7 +115,6 @@ export interface ChainStateTable {
   network: string;
   tip_height: number | null;
   tip_hash: Buffer | null;
-  final_height: number | null;
   pools_fingerprint: string | null;
   updated_at: ColumnType<Date, Date | string | undefined, Date | string>;
 }

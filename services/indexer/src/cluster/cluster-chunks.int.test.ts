@@ -26,7 +26,6 @@ function clusterSnapshot(db: Db) {
     cluster_merges: `SELECT id, height, tx_id, ${addressOf('m.winner')} AS winner, ${addressOf('m.loser')} AS loser,
        new_size FROM cluster_merges m ORDER BY id`,
     state: 'SELECT clustered_height, stale FROM cluster_state',
-    final: 'SELECT final_height FROM chain_state',
   });
 }
 

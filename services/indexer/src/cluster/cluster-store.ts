@@ -75,13 +75,6 @@ export async function finalizeClusters(
       .values({ id: true, clustered_height: clusteredHeight, stale: false })
       .onConflict((oc) => oc.column('id').doUpdateSet({ clustered_height: clusteredHeight, stale: false }))
       .execute();
-    if (clusteredHeight !== null) {
-      await trx
-        .updateTable('chain_state')
-        .set({ final_height: clusteredHeight })
-        .where('id', '=', true)
-        .execute();
-    }
   }
   return { rebuilt, blocks, merges, clusteredHeight };
 }

@@ -30,7 +30,8 @@ function snapshot(db: Db) {
     addresses: `SELECT address, script_type, first_height, ${addressOf('a.cluster_id')} AS cluster FROM addresses a
        ORDER BY address`,
     ...DERIVED_ROW_QUERIES,
-    state: 'SELECT network, tip_height, tip_hash, final_height FROM chain_state',
+    state: 'SELECT network, tip_height, tip_hash FROM chain_state',
+    clustering: 'SELECT clustered_height, stale FROM cluster_state',
   });
 }
 

@@ -2,8 +2,9 @@ import { hashToHex } from '@minetrace/shared';
 import { networkFromChain } from '@minetrace/shared/chain';
 import { type Db, getChainState } from '@minetrace/shared/db';
 import type { PoolSet } from '@minetrace/shared/pools';
+import { createClusterCatchUp } from '../cluster/cluster-catch-up.js';
 import { DEFAULT_FINALITY_DEPTH } from '../cluster/cluster-store.js';
-import { DEFAULT_PAYOUT_MAX_HOPS, deriveAfterBatch } from '../ingest/derived-rows.js';
+import { DEFAULT_PAYOUT_MAX_HOPS, payoutsAfterBlock } from '../ingest/derived-rows.js';
 import { BlockNotContiguousError, NetworkMismatchError } from '../ingest/ingest.errors.js';
 import { syncPools } from '../ingest/pool-sync.js';
 import { fetchNodeBlock, movedOnNotFound, type PipelineTimings, runBlockPipeline } from './block-pipeline.js';
@@ -111,11 +112,9 @@ export async function backfillRange(options: BackfillRangeOptions): Promise<Back
   await syncPools(db, pools, { payoutMaxHops });
   const network = networkFromChain(info.chain);
   const timings: PipelineTimings = { fetchWaitMs: 0, decodeMs: 0, prepareMs: 0, sqlWaitMs: 0 };
-  // Payouts block by block, clustering once per batch.
-  const derive = deriveAfterBatch({
-    payoutMaxHops,
-    finalityDepth: options.finalityDepth ?? DEFAULT_FINALITY_DEPTH,
-  });
+  // Payouts block by block in each batch's transaction; clustering beside the writes.
+  const derive = { afterBlock: payoutsAfterBlock({ payoutMaxHops }) };
+  const clustering = createClusterCatchUp(db, options.finalityDepth ?? DEFAULT_FINALITY_DEPTH);
 
   let tip = await indexedTip(db);
   if (tip !== null && tip.height + 1 < from) {
@@ -135,51 +134,61 @@ export async function backfillRange(options: BackfillRangeOptions): Promise<Back
   const total = Math.max(0, to - firstToApply + 1);
   let applied = 0;
   let txs = 0;
-  for (let restarts = 0; ; restarts++) {
-    if (tip !== null) await checkOnNodeChain(rpc, tip);
-    const next = tip === null ? 0 : tip.height + 1;
-    if (next > to || signal?.aborted) break;
-    try {
-      await runBlockPipeline({
-        db,
-        pools,
-        network,
-        from: next,
-        to,
-        fetch: (height) => fetchNodeBlock(rpc, height),
-        prefetch: Math.max(1, options.prefetch ?? 8),
-        batchBlocks: Math.max(1, options.batchBlocks ?? 8),
-        batchTxs: Math.max(1, options.batchTxs ?? 40_000),
-        // A lost commit after a crash is applied again by the next call: no need to wait for the flush.
-        apply: { ...derive, asyncCommit: true },
-        timings,
-        ...(signal !== undefined ? { signal } : {}),
-        onBatch: ({ fetched, result }) => {
-          const last = fetched[fetched.length - 1]!;
-          applied += result.blocks.length;
-          txs += result.txCount;
-          tip = { height: last.height, hash: last.hash };
-          options.onProgress?.({
-            from,
-            to,
-            height: last.height,
-            applied,
-            total,
-            txs,
-            elapsedMs: performance.now() - started,
-            timings: { ...timings },
-          });
-        },
-      });
-      break;
-    } catch (err) {
-      if (!(err instanceof BlockNotContiguousError) || restarts >= MAX_RESTARTS) throw err;
-      // Another writer moved the tip: carry on above wherever it is now.
-      const now = await indexedTip(db);
-      if (now === null || (tip !== null && now.height <= tip.height)) throw err;
-      tip = now;
+  try {
+    for (let restarts = 0; ; restarts++) {
+      if (tip !== null) await checkOnNodeChain(rpc, tip);
+      const next = tip === null ? 0 : tip.height + 1;
+      if (next > to || signal?.aborted) break;
+      try {
+        await runBlockPipeline({
+          db,
+          pools,
+          network,
+          from: next,
+          to,
+          fetch: (height) => fetchNodeBlock(rpc, height),
+          prefetch: Math.max(1, options.prefetch ?? 8),
+          batchBlocks: Math.max(1, options.batchBlocks ?? 8),
+          batchTxs: Math.max(1, options.batchTxs ?? 40_000),
+          // A lost commit after a crash is applied again by the next call: no need to wait for the flush.
+          apply: { ...derive, asyncCommit: true },
+          timings,
+          ...(signal !== undefined ? { signal } : {}),
+          onBatch: ({ fetched, result }) => {
+            const last = fetched[fetched.length - 1]!;
+            applied += result.blocks.length;
+            txs += result.txCount;
+            tip = { height: last.height, hash: last.hash };
+            clustering.request(last.height);
+            options.onProgress?.({
+              from,
+              to,
+              height: last.height,
+              applied,
+              total,
+              txs,
+              elapsedMs: performance.now() - started,
+              timings: { ...timings },
+            });
+          },
+        });
+        break;
+      } catch (err) {
+        if (!(err instanceof BlockNotContiguousError) || restarts >= MAX_RESTARTS) throw err;
+        // Another writer moved the tip: carry on above wherever it is now.
+        const now = await indexedTip(db);
+        if (now === null || (tip !== null && now.height <= tip.height)) throw err;
+        tip = now;
+      }
     }
+  } catch (err) {
+    // The batch's error is the one reported; clustering settles first, whatever it did.
+    await clustering.drain().catch(() => {});
+    throw err;
   }
+  // Also catches up heights an earlier call left unclustered (a crash between a commit and its round).
+  if (tip !== null) clustering.request(tip.height);
+  await clustering.drain();
   const end = await indexedTip(db);
   return {
     from,

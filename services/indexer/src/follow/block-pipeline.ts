@@ -59,12 +59,6 @@ export interface BlockPipelineOptions {
   apply: Omit<ApplyBlockBatchOptions, 'height'>;
   /** Called after each batch commits, in height order; must not throw. */
   onBatch: (batch: CommittedBatch) => void;
-  /**
-   * Work that follows each committed batch in its own transaction, after `onBatch` (the follower
-   * clusters the blocks the batch made final here, so a new block is queryable without waiting for
-   * it). The next batch is written once it is done; an error stops the pipeline like a failed batch.
-   */
-  afterCommit?: (batch: CommittedBatch) => Promise<void>;
   /** Stops after the batch being written; the blocks already decoded are dropped. */
   signal?: AbortSignal;
   /** Accumulates where the time went, when given. */
@@ -112,7 +106,6 @@ export async function runBlockPipeline(options: BlockPipelineOptions): Promise<v
       ...(prepared !== null ? { prepared } : {}),
     });
     options.onBatch({ fetched, result });
-    if (options.afterCommit !== undefined) await options.afterCommit({ fetched, result });
   };
   const waitForWrite = async () => {
     if (writing === null) return;

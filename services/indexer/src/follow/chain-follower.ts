@@ -9,6 +9,7 @@ import {
 } from '@minetrace/shared/db';
 import type { Logger } from '@minetrace/shared/log';
 import type { PoolSet } from '@minetrace/shared/pools';
+import { createClusterCatchUp } from '../cluster/cluster-catch-up.js';
 import { DEFAULT_FINALITY_DEPTH, finalizeClusters } from '../cluster/cluster-store.js';
 import type { ApplyBlockOptions } from '../ingest/block-ingest.js';
 import { describeRollback, rollbackTo } from '../ingest/block-rollback.js';
@@ -194,11 +195,11 @@ export function createChainFollower(deps: ChainFollowerDeps): ChainFollower {
   const batchBlocks = Math.max(1, deps.config.batchBlocks ?? 8);
   const batchTxs = Math.max(1, deps.config.batchTxs ?? 40_000);
   // Per block of a batch, in height order and inside its transaction: its payout rows. The blocks a
-  // batch makes final are clustered right after it commits, in a transaction of their own: that
-  // work is about blocks FINALITY_DEPTH deep, so a new block at the tip is queryable without
-  // waiting for it. `cluster_state.clustered_height` (and `chain_state.final_height`) say how far
-  // clustering got; a crash in between is caught up by the next call, which clusters every height
-  // not clustered yet.
+  // batch makes final are clustered in a transaction of their own, on another connection, while the
+  // next batches are written (`createClusterCatchUp`); a round ends once clustering has caught up.
+  // That work is about blocks FINALITY_DEPTH deep, so a new block at the tip is queryable without
+  // waiting for it. `cluster_state.clustered_height` says how far clustering got; a crash in between
+  // is caught up by the next call, which clusters every height not clustered yet.
   const derive = payoutsAfterBlock({
     payoutMaxHops: deps.config.apply?.payoutMaxHops ?? DEFAULT_PAYOUT_MAX_HOPS,
   });
@@ -408,6 +409,7 @@ export function createChainFollower(deps: ChainFollowerDeps): ChainFollower {
     const from = tip === null ? 0 : tip.height + 1;
     if (from > toHeight) return { applied, txs, last };
     let started = performance.now();
+    const clustering = createClusterCatchUp(db, finalityDepth);
     try {
       await runBlockPipeline({
         db,
@@ -420,9 +422,6 @@ export function createChainFollower(deps: ChainFollowerDeps): ChainFollower {
         batchBlocks,
         batchTxs,
         apply: { afterBlock: derive },
-        afterCommit: async ({ fetched }) => {
-          await clusterUpTo(fetched[fetched.length - 1]!.height);
-        },
         ...(signal !== undefined ? { signal } : {}),
         onBatch: ({ fetched, result }) => {
           const durationMs = Math.round(performance.now() - started);
@@ -451,15 +450,20 @@ export function createChainFollower(deps: ChainFollowerDeps): ChainFollower {
             );
             emit({ type: 'block', height, hash, txCount: block.rows.txs.length, status: 'applied' });
           });
+          clustering.request(fetched[fetched.length - 1]!.height);
         },
       });
     } catch (err) {
+      // The batch's error is the one reported; clustering settles first, whatever it did.
+      await clustering.drain().catch(() => {});
       if (err instanceof BlockNotContiguousError) {
         // The node reorganized between our fork check and this fetch: start the round over.
         throw new ChainMovedError(`the node's chain moved at block ${err.details.blockHash}`, { cause: err });
       }
       throw err;
     }
+    await clustering.drain();
+    if (last !== null) clusteredFor = (last as TipRef).height;
     return { applied, txs, last };
   }
 

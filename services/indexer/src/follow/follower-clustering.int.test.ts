@@ -97,8 +97,6 @@ describe('follower: clustering after the block commits', () => {
     await follower.reconcile();
     expect(await clusteredHeight(test.db)).toBe(tip - FINALITY_DEPTH);
     expect(await partition(test.db)).toEqual(await partition(reference.db));
-    const finalHeight = await test.db.selectFrom('chain_state').select('final_height').executeTakeFirst();
-    expect(finalHeight?.final_height).toBe(tip - FINALITY_DEPTH);
   });
 
   it('catches up the clustering a crash left undone after the last commit, with no new block', async () => {

@@ -117,6 +117,8 @@ export interface PreparedBatch {
   /** Every address the outputs pay, in first-seen order, and the (address, type, height) columns. */
   readonly addresses: string[];
   readonly addressColumns: [string, string, string];
+  /** Per address of `addresses`: its script type and the height of the batch's first output to it. */
+  readonly addressFirst: readonly { type: number; height: number }[];
   /** Inputs spending outputs not in the batch, and their distinct txids as a bytea[] literal. */
   readonly outside: OutsideInput[];
   readonly outsideTxids: string;
@@ -338,6 +340,7 @@ export function* prepareBlockBatchInSteps(
     stored,
     addresses,
     addressColumns,
+    addressFirst: addressValues,
     outside,
     outsideTxids: sqlArray(outsideTxids),
     inputValue,
@@ -428,25 +431,35 @@ export async function writeBlocks(
   prepared.used = true;
   const { stored, inputValue, inputCount } = prepared;
 
-  // Addresses: new ones inserted in first-seen order across the batch, their ids returned; only the
-  // addresses already stored are then looked up (most addresses of a block are new).
+  // Addresses: the stored ones are looked up first, then the new ones inserted in first-seen order
+  // across the batch, their ids returned. Inserting only new keys matters beside clustering, which
+  // updates stored addresses in its own transaction: a key that exists, row being updated, would make
+  // the insert's uniqueness check wait for that transaction to end. `ON CONFLICT` stays for safety.
   const addressIds = new Map<string, bigint>();
   if (prepared.addresses.length > 0) {
-    const [addresses, types, heights] = prepared.addressColumns;
-    const inserted = await sql<{ id: bigint; address: string }>`
-      INSERT INTO addresses (address, script_type, first_height)
-      SELECT u.address, u.script_type, u.first_height
-      FROM unnest(${addresses}::text[], ${types}::int2[], ${heights}::int4[])
-        WITH ORDINALITY AS u(address, script_type, first_height, ord)
-      ORDER BY u.ord
-      ON CONFLICT (address) DO NOTHING
-      RETURNING id, address`.execute(trx);
-    for (const row of inserted.rows) addressIds.set(row.address, row.id);
-    if (addressIds.size < prepared.addresses.length) {
-      const known = prepared.addresses.filter((address) => !addressIds.has(address));
-      const resolved = await sql<{ id: bigint; address: string }>`
-        SELECT id, address FROM addresses WHERE address = ANY(${sqlArray(known)}::text[])`.execute(trx);
-      for (const row of resolved.rows) addressIds.set(row.address, row.id);
+    const known = await sql<{ id: bigint; address: string }>`
+      SELECT id, address FROM addresses WHERE address = ANY(${prepared.addressColumns[0]}::text[])`.execute(
+      trx,
+    );
+    for (const row of known.rows) addressIds.set(row.address, row.id);
+    const fresh = known.rows.length === 0 ? prepared.addressColumns : newAddressColumns(prepared, addressIds);
+    if (fresh !== null) {
+      const [addresses, types, heights] = fresh;
+      const inserted = await sql<{ id: bigint; address: string }>`
+        INSERT INTO addresses (address, script_type, first_height)
+        SELECT u.address, u.script_type, u.first_height
+        FROM unnest(${addresses}::text[], ${types}::int2[], ${heights}::int4[])
+          WITH ORDINALITY AS u(address, script_type, first_height, ord)
+        ORDER BY u.ord
+        ON CONFLICT (address) DO NOTHING
+        RETURNING id, address`.execute(trx);
+      for (const row of inserted.rows) addressIds.set(row.address, row.id);
+      if (addressIds.size < prepared.addresses.length) {
+        const missing = prepared.addresses.filter((address) => !addressIds.has(address));
+        const resolved = await sql<{ id: bigint; address: string }>`
+          SELECT id, address FROM addresses WHERE address = ANY(${sqlArray(missing)}::text[])`.execute(trx);
+        for (const row of resolved.rows) addressIds.set(row.address, row.id);
+      }
     }
   }
   for (const block of stored) {
@@ -586,6 +599,28 @@ export async function writeBlocks(
   if (options.afterBlock !== undefined) for (const block of stored) await options.afterBlock(trx, block);
   if (options.afterBatch !== undefined) await options.afterBatch(trx, stored);
   return { blocks: stored, txCount };
+}
+
+/**
+ * The (address, type, height) columns of the batch's addresses not in `stored`, in first-seen order;
+ * null when every one is stored.
+ */
+function newAddressColumns(
+  prepared: PreparedBatch,
+  stored: ReadonlyMap<string, bigint>,
+): [string, string, string] | null {
+  const addresses: string[] = [];
+  const types: number[] = [];
+  const heights: number[] = [];
+  prepared.addresses.forEach((address, i) => {
+    if (stored.has(address)) return;
+    const first = prepared.addressFirst[i]!;
+    addresses.push(address);
+    types.push(first.type);
+    heights.push(first.height);
+  });
+  if (addresses.length === 0) return null;
+  return [sqlArray(addresses), sqlArray(types), sqlArray(heights)];
 }
 
 /**

@@ -115,8 +115,6 @@ async function rollbackIn(
     .set({
       tip_height: forkHeight,
       tip_hash: fork.hash,
-      // A final height above the new tip would claim finality for blocks that no longer exist.
-      final_height: sql`CASE WHEN final_height > ${forkHeight}::int4 THEN ${forkHeight}::int4 ELSE final_height END`,
       updated_at: new Date(),
     })
     .where('id', '=', true)

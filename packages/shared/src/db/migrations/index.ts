@@ -9,6 +9,7 @@ import * as tags from './2026-11-25-007-tags.js';
 import * as jobs from './2026-11-25-008-jobs.js';
 import * as partialNullIndexes from './2026-11-26-009-partial-null-indexes.js';
 import * as unreadClusterIndexes from './2026-11-26-010-unread-cluster-indexes.js';
+import * as finalHeightInClusterState from './2026-11-26-011-final-height-in-cluster-state.js';
 
 /**
  * Every migration, by name. Listed statically (not read from the directory) so that they run the
@@ -25,4 +26,5 @@ export const migrations: Record<string, Migration> = {
   '2026-11-25-008-jobs': jobs,
   '2026-11-26-009-partial-null-indexes': partialNullIndexes,
   '2026-11-26-010-unread-cluster-indexes': unreadClusterIndexes,
+  '2026-11-26-011-final-height-in-cluster-state': finalHeightInClusterState,
 };
