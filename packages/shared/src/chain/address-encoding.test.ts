@@ -32,4 +32,15 @@ describe('segwitAddress', () => {
       expect(segwitAddress('tb', 1, v1)).toBe(bitcoin.address.toBech32(v1, 1, 'tb'));
     }
   });
+
+  it('agrees with bitcoinjs for every witness version, program length and network prefix', () => {
+    for (const hrp of ['bc', 'tb', 'bcrt']) {
+      for (let version = 0; version <= 16; version++) {
+        for (const length of [2, 20, 32, 40]) {
+          const program = randomBytes(length);
+          expect(segwitAddress(hrp, version, program)).toBe(bitcoin.address.toBech32(program, version, hrp));
+        }
+      }
+    }
+  });
 });

@@ -1,10 +1,9 @@
-import { bech32, bech32m } from 'bech32';
 import { sha256dChecksum } from './sha256.js';
 
 const ALPHABET = '123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz';
-/** Every pair of base58 digits, so a base-58^4 limb becomes two lookups. */
-const PAIRS: string[] = [];
-for (let i = 0; i < 58 * 58; i++) PAIRS.push(ALPHABET[Math.floor(i / 58)]! + ALPHABET[i % 58]!);
+const ALPHABET_CODES = Uint8Array.from(ALPHABET, (c) => c.charCodeAt(0));
+/** An address's characters, written in place before one read into a flat string. */
+const chars = Buffer.alloc(128);
 const BASE = 58 ** 4;
 const payload = new Uint8Array(25);
 const limbs = new Float64Array(12);
@@ -43,21 +42,73 @@ export function base58checkHash20(version: number, hash: Uint8Array, offset: num
       carry = q;
     }
   }
-  let out = '';
+  // Digits are written as char codes and read out once: a string built by concatenation is a rope that
+  // every later reader (joins into SQL literals, map keys) has to flatten first, at about 1 µs an address.
+  let at = 0;
+  for (let i = 0; i < zeros; i++) chars[at++] = 49;
+  let leading = true;
   for (let j = n - 1; j >= 0; j--) {
     const limb = limbs[j]!;
-    const hi = Math.floor(limb / 3364);
-    out += PAIRS[hi]! + PAIRS[limb - hi * 3364]!;
+    for (let d = 3; d >= 0; d--) {
+      const digit = Math.floor(limb / 58 ** d) % 58;
+      // The top limb may carry leading zero digits: they are not part of the number.
+      if (leading && digit === 0) continue;
+      leading = false;
+      chars[at++] = ALPHABET_CODES[digit]!;
+    }
   }
-  // The top limb may carry leading zero digits; strip them, then add one '1' per zero byte.
-  let lead = 0;
-  while (lead < out.length && out.charCodeAt(lead) === 49) lead++;
-  return '1'.repeat(zeros) + out.slice(lead);
+  return chars.toString('latin1', 0, at);
 }
 
-/** Segwit address (BIP173 bech32 for v0, BIP350 bech32m for v1+) of a witness program. */
+const BECH32_CHARSET = Uint8Array.from('qpzry9x8gf2tvdw0s3jn54khce6mua7l', (c) => c.charCodeAt(0));
+const GENERATOR = [0x3b6a57b2, 0x26508e6d, 0x1ea119fa, 0x3d4233dd, 0x2a1462b3];
+/** The constant the checksum is xored with: BIP173 for witness v0, BIP350 (bech32m) for v1 and above. */
+const BECH32_CONST = 1;
+const BECH32M_CONST = 0x2bc830a3;
+
+function polymodStep(chk: number, value: number): number {
+  const top = chk >>> 25;
+  let next = ((chk & 0x1ffffff) << 5) ^ value;
+  for (let i = 0; i < 5; i++) if ((top >>> i) & 1) next ^= GENERATOR[i]!;
+  return next;
+}
+
+/**
+ * Segwit address (BIP173 bech32 for v0, BIP350 bech32m for v1+) of a witness program.
+ * Hand-written rather than through the `bech32` package for the same reason as base58 above: that one
+ * appends character by character, and the rope it returns costs every reader a flattening. This writes
+ * the characters in place and reads them out once; the tests compare it with bitcoinjs.
+ */
 export function segwitAddress(hrp: string, version: number, program: Uint8Array): string {
-  const words = bech32.toWords(program);
-  words.unshift(version);
-  return version === 0 ? bech32.encode(hrp, words) : bech32m.encode(hrp, words);
+  let chk = 1;
+  for (let i = 0; i < hrp.length; i++) chk = polymodStep(chk, hrp.charCodeAt(i) >>> 5);
+  chk = polymodStep(chk, 0);
+  let at = 0;
+  for (let i = 0; i < hrp.length; i++) {
+    const code = hrp.charCodeAt(i);
+    chk = polymodStep(chk, code & 31);
+    chars[at++] = code;
+  }
+  chars[at++] = 49; // '1'
+  const word = (value: number) => {
+    chk = polymodStep(chk, value);
+    chars[at++] = BECH32_CHARSET[value]!;
+  };
+  word(version);
+  // 8-bit bytes to 5-bit words, the last padded with zero bits.
+  let acc = 0;
+  let bits = 0;
+  for (let i = 0; i < program.length; i++) {
+    acc = ((acc << 8) | program[i]!) & 0xfff;
+    bits += 8;
+    while (bits >= 5) {
+      bits -= 5;
+      word((acc >>> bits) & 31);
+    }
+  }
+  if (bits > 0) word((acc << (5 - bits)) & 31);
+  for (let i = 0; i < 6; i++) chk = polymodStep(chk, 0);
+  chk ^= version === 0 ? BECH32_CONST : BECH32M_CONST;
+  for (let i = 0; i < 6; i++) chars[at++] = BECH32_CHARSET[(chk >>> (5 * (5 - i))) & 31]!;
+  return chars.toString('latin1', 0, at);
 }
