@@ -20,6 +20,7 @@ export interface Database {
   pool_known_addresses: PoolKnownAddressesTable;
   distributions: DistributionsTable;
   clusters: ClustersTable;
+  address_clusters: AddressClustersTable;
   cluster_merges: ClusterMergesTable;
   cluster_state: ClusterStateTable;
   api_keys: ApiKeysTable;
@@ -87,7 +88,6 @@ export interface AddressesTable {
   address: string;
   script_type: number;
   first_height: number;
-  cluster_id: bigint | null;
 }
 
 export interface PoolsTable {
@@ -192,8 +192,8 @@ export interface DistributionsTable {
 }
 
 /**
- * A cluster of two or more addresses (migration 005). An address alone has no row and a NULL
- * `addresses.cluster_id`: its cluster is `coalesce(cluster_id, id)`, of size `coalesce(size, 1)`.
+ * A cluster of two or more addresses (migration 005). An address alone has no row and no
+ * `address_clusters` row: its cluster is its own id, of size 1.
  */
 export interface ClustersTable {
   /** One of its addresses' ids. */
@@ -201,6 +201,15 @@ export interface ClustersTable {
   size: number;
   /** Height of the block whose merge last grew it. */
   height: number;
+}
+
+/**
+ * Which cluster of two or more an address is in (migration 012); written by clustering only, so that
+ * address rows are written once. The cluster of an address is `coalesce(cluster_id, addresses.id)`.
+ */
+export interface AddressClustersTable {
+  address_id: bigint;
+  cluster_id: bigint;
 }
 
 /** The evidence of one union: the tx `tx_id` joined cluster `loser` into `winner`. */

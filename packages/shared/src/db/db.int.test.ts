@@ -1,4 +1,4 @@
-import { sql } from 'kysely';
+import { Migrator, sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { inClusters } from './cluster-filter.js';
 import { assertSchemaCurrent, migrateToLatest, statementName } from './db.js';
@@ -91,7 +91,7 @@ describe('Postgres only: partial indexes, named statements', () => {
     await test?.close();
   });
 
-  it('has partial indexes serving lookups by cluster and by spender, with no NULL entry', async () => {
+  it('serves lookups by cluster from the membership index, and by spender from a partial index with no NULL entry', async () => {
     const plan = async (query: ReturnType<typeof sql>) =>
       test.db.transaction().execute(async (trx) => {
         // An empty table would be read whole whatever the indexes: make the planner show its index.
@@ -99,22 +99,64 @@ describe('Postgres only: partial indexes, named statements', () => {
         const rows = await sql<{ 'QUERY PLAN': string }>`EXPLAIN ${query}`.execute(trx);
         return rows.rows.map((row) => row['QUERY PLAN']).join('\n');
       });
-    expect(await plan(sql`SELECT id FROM addresses a WHERE ${inClusters('a', [7n, 9n])}`)).toContain(
-      'addresses_cluster_id_idx',
-    );
+    const byCluster = await plan(sql`SELECT id FROM addresses a WHERE ${inClusters('a', [7n, 9n])}`);
+    expect(byCluster).toContain('address_clusters_cluster_id_idx');
+    expect(byCluster).toContain('addresses_pkey');
     expect(
       await plan(sql`SELECT tx_id FROM outputs WHERE spent_by_tx_id = ANY(${['5', '6']}::int8[])`),
     ).toContain('outputs_spent_by_tx_id_idx');
     const predicates = await sql<{ name: string; predicate: string | null }>`
       SELECT c.relname AS name, pg_get_expr(i.indpred, i.indrelid) AS predicate
       FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid
-      WHERE c.relname IN ('addresses_cluster_id_idx', 'outputs_spent_by_tx_id_idx') ORDER BY 1`.execute(
+      WHERE c.relname IN ('address_clusters_cluster_id_idx', 'outputs_spent_by_tx_id_idx') ORDER BY 1`.execute(
       test.db,
     );
     expect(predicates.rows).toEqual([
-      { name: 'addresses_cluster_id_idx', predicate: '(cluster_id IS NOT NULL)' },
+      // Membership rows exist only for clusters of two or more: nothing to leave out.
+      { name: 'address_clusters_cluster_id_idx', predicate: null },
       { name: 'outputs_spent_by_tx_id_idx', predicate: '(spent_by_tx_id IS NOT NULL)' },
     ]);
+  });
+
+  it('moves cluster membership out of addresses into address_clusters, and back', async () => {
+    const migrator = new Migrator({ db: test.db, provider: { getMigrations: async () => migrations } });
+    const down = await migrator.migrateTo('2026-11-26-011-final-height-in-cluster-state');
+    expect(down.error).toBeUndefined();
+    // As a database indexed before the move holds them: two clustered addresses and one alone.
+    await sql`
+      INSERT INTO addresses (id, address, script_type, first_height, cluster_id) VALUES
+        (101, 'bcrt1qmove1', 4, 1, 101), (102, 'bcrt1qmove2', 4, 1, 101), (103, 'bcrt1qmove3', 4, 2, NULL)`.execute(
+      test.db,
+    );
+    expect(await migrateToLatest(test.db)).toEqual(['2026-11-26-012-address-clusters']);
+    const moved = await sql<{ address_id: string; cluster_id: string }>`
+      SELECT address_id::text, cluster_id::text FROM address_clusters ORDER BY address_id`.execute(test.db);
+    expect(moved.rows).toEqual([
+      { address_id: '101', cluster_id: '101' },
+      { address_id: '102', cluster_id: '101' },
+    ]);
+    const columns = await sql<{ column_name: string }>`
+      SELECT column_name FROM information_schema.columns WHERE table_name = 'addresses' ORDER BY 1`.execute(
+      test.db,
+    );
+    expect(columns.rows.map((row) => row.column_name)).toEqual([
+      'address',
+      'first_height',
+      'id',
+      'script_type',
+    ]);
+
+    expect((await migrator.migrateTo('2026-11-26-011-final-height-in-cluster-state')).error).toBeUndefined();
+    const back = await sql<{ id: string; cluster_id: string | null }>`
+      SELECT id::text, cluster_id::text FROM addresses WHERE id >= 101 ORDER BY id`.execute(test.db);
+    expect(back.rows).toEqual([
+      { id: '101', cluster_id: '101' },
+      { id: '102', cluster_id: '101' },
+      { id: '103', cluster_id: null },
+    ]);
+    await migrateToLatest(test.db);
+    await sql`DELETE FROM address_clusters`.execute(test.db);
+    await sql`DELETE FROM addresses WHERE id >= 101`.execute(test.db);
   });
 
   it('prepares a statement statementName marks, once per connection, and no other', async () => {

@@ -1,6 +1,7 @@
 import { sql } from 'kysely';
 import { networkFromChain } from '../chain/network.js';
 import type { Network } from '../chain/types.js';
+import { clusterMembers } from '../db/cluster-filter.js';
 import type { TagRow } from '../db/database.types.js';
 import type { Db } from '../db/db.js';
 import { POOLS_TAG_SOURCE, type TagInput } from './tag.types.js';
@@ -94,7 +95,7 @@ export interface ClusterTagCount extends TagView {
  * The tags of each cluster's member addresses, one entry per distinct (label, category, source,
  * confidence, actor, abuse) with the number of members carrying it: two sources naming the same
  * owner stay two entries. Ordered by address count, then confidence. A cluster id is
- * `coalesce(addresses.cluster_id, addresses.id)`.
+ * `coalesce(address_clusters.cluster_id, addresses.id)`.
  */
 export async function tagCountsOfClusters(db: Db, clusterIds: readonly bigint[]): Promise<ClusterTagCount[]> {
   if (clusterIds.length === 0) return [];
@@ -110,14 +111,11 @@ export async function tagCountsOfClusters(db: Db, clusterIds: readonly bigint[])
     created_at: Date;
     address_count: bigint;
   }>`
-    SELECT coalesce(a.cluster_id, a.id) AS cluster_id, t.label, t.category, t.source, t.confidence, t.actor, t.abuse,
+    SELECT m.cluster_id, t.label, t.category, t.source, t.confidence, t.actor, t.abuse,
       bool_or(t.is_cluster_definer) AS is_cluster_definer, min(t.created_at) AS created_at,
       count(DISTINCT a.id)::int8 AS address_count
-    FROM addresses a JOIN tags t ON t.address = a.address
-    -- The cluster id coalesce(a.cluster_id, a.id), spelt so that the cluster_id index and the
-    -- primary key can serve it (no index holds the expression).
-    WHERE a.cluster_id = ANY(${[...clusterIds]}::int8[])
-       OR (a.cluster_id IS NULL AND a.id = ANY(${[...clusterIds]}::int8[]))
+    FROM (${clusterMembers(clusterIds)}) m
+    JOIN addresses a ON a.id = m.address_id JOIN tags t ON t.address = a.address
     GROUP BY 1, t.label, t.category, t.source, t.confidence, t.actor, t.abuse
     ORDER BY 1, address_count DESC, t.confidence DESC, t.label, t.source, t.category`.execute(db);
   return result.rows.map((row) => ({

@@ -42,9 +42,10 @@ describe('exports of the demo suspect trace in every format (postgres, graphviz)
     test = await createTestDatabase('postgres');
     truth = await indexDemoChain(test.db);
     const rows = await test.db
-      .selectFrom('addresses')
-      .select(['address', 'cluster_id'])
-      .where('address', 'in', truth.suspectFlow!.depositAddresses)
+      .selectFrom('addresses as a')
+      .leftJoin('address_clusters as ac', 'ac.address_id', 'a.id')
+      .select(['a.address', 'ac.cluster_id'])
+      .where('a.address', 'in', truth.suspectFlow!.depositAddresses)
       .execute();
     for (const row of rows) depositCluster.set(row.address, row.cluster_id);
   });

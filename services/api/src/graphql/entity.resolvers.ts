@@ -38,10 +38,7 @@ export const addressResolvers: AddressResolvers = {
     });
     return toConnection(rows, page.first, page.after !== null, addressTxCursor);
   },
-  cluster: async (address, _args, ctx) => {
-    const id = address.cluster_id ?? address.id;
-    return (await ctx.loaders.clusterById.load(id)) ?? { id, size: 1 };
-  },
+  cluster: (address, _args, ctx) => ctx.loaders.clusterOfAddress.load(address.id),
   tags: (address, _args, ctx) => ctx.loaders.tagsByAddress.load(address.address),
   payoutsReceived: async (address, args, ctx) => {
     const page = parsePage(args, 'payout', 2, ctx.maxPage);

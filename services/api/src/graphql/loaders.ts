@@ -2,8 +2,8 @@ import { hashToHex } from '@minetrace/shared';
 import {
   type Address,
   type Block,
+  clusterMembers,
   type Db,
-  inClusters,
   type Output,
   statementName,
   type Tx,
@@ -68,6 +68,8 @@ export interface Loaders {
   poolBlockCount: DataLoader<{ poolId: number; from: number | null; to: number | null }, number>;
   poolReward: DataLoader<number, bigint>;
   clusterById: DataLoader<bigint, ClusterModel | null>;
+  /** The cluster of an address (by `addresses.id`): its own, of size 1, while it is alone. */
+  clusterOfAddress: DataLoader<bigint, ClusterModel>;
   clusterTotals: DataLoader<bigint, FlowTotals>;
   clusterAddressPage: DataLoader<PageKey<bigint>, PageRows<Address>>;
   clusterTags: DataLoader<bigint, TagModel[]>;
@@ -196,7 +198,7 @@ export function createSharedLoaders(db: Db): SharedLoaders {
         const result = await sql<AddressSummaryRow>`${sql.raw(ADDRESS_SUMMARY_STATEMENT)}
           WITH a AS (SELECT * FROM addresses WHERE address = ANY(${[...addresses]}::text[])),
           t AS (${totalsSql(sql`SELECT id AS member, id AS grp FROM a`)})
-          SELECT a.id, a.address, a.script_type, a.first_height, a.cluster_id,
+          SELECT a.id, a.address, a.script_type, a.first_height,
                  coalesce(t.received, 0)::int8 AS received, coalesce(t.sent, 0)::int8 AS sent,
                  coalesce(t.n, 0)::int8 AS n,
                  b.height AS b_height, b.hash AS b_hash, b.prev_hash AS b_prev_hash, b.time AS b_time,
@@ -250,8 +252,7 @@ export function createLoaders(db: Db, shared: SharedLoaders = createSharedLoader
     const members =
       groupExpr === 'address'
         ? sql`SELECT id AS member, id AS grp FROM addresses WHERE id IN (${sql.join(ids)})`
-        : sql`SELECT a.id AS member, coalesce(a.cluster_id, a.id) AS grp FROM addresses a
-              WHERE ${inClusters('a', ids)}`;
+        : sql`SELECT m.address_id AS member, m.cluster_id AS grp FROM (${clusterMembers(ids)}) m`;
     const totals = await sql<{ grp: bigint; received: bigint; sent: bigint; n: bigint }>`
       ${totalsSql(members)}`.execute(db);
     return byKey(ids, totals.rows, (row) => row.grp).map((row) => ({
@@ -366,7 +367,6 @@ export function createLoaders(db: Db, shared: SharedLoaders = createSharedLoader
           address: row.address,
           script_type: row.script_type,
           first_height: row.first_height,
-          cluster_id: row.cluster_id,
         };
         loaders.addressTotals.prime(row.id, {
           received: row.received,
@@ -483,20 +483,30 @@ export function createLoaders(db: Db, shared: SharedLoaders = createSharedLoader
     clusterById: new DataLoader(async (ids) => {
       // An id names a cluster when it is a clusters row, or an address standing alone.
       const rows = await sql<{ id: bigint; size: number }>`
-        SELECT a.id, coalesce(c.size, 1) AS size FROM addresses a LEFT JOIN clusters c ON c.id = a.id
-        WHERE a.id IN (${sql.join([...ids])}) AND (a.cluster_id IS NULL OR a.cluster_id = a.id)`.execute(db);
+        SELECT c.id, c.size FROM clusters c WHERE c.id IN (${sql.join([...ids])})
+        UNION ALL
+        SELECT a.id, 1 FROM addresses a WHERE a.id IN (${sql.join([...ids])})
+          AND NOT EXISTS (SELECT 1 FROM address_clusters ac WHERE ac.address_id = a.id)`.execute(db);
       return byKey(ids, rows.rows, (row) => row.id).map((row) =>
         row === null ? null : { id: row.id, size: row.size },
       );
     }),
+    clusterOfAddress: new DataLoader(async (ids) => {
+      const rows = await sql<{ address_id: bigint; id: bigint; size: number }>`
+        SELECT ac.address_id, c.id, c.size FROM address_clusters ac JOIN clusters c ON c.id = ac.cluster_id
+        WHERE ac.address_id IN (${sql.join([...ids])})`.execute(db);
+      return byKey(ids, rows.rows, (row) => row.address_id).map((row, i) =>
+        row === null ? { id: ids[i]!, size: 1 } : { id: row.id, size: row.size },
+      );
+    }),
     clusterTotals: new DataLoader((ids) => flowTotals('cluster', ids)),
     clusterAddressPage: pageLoader<bigint, Address>(async (ids, first, after) => {
-      const afterClause = after === null ? sql`TRUE` : sql`id > ${after[0]!}`;
+      const afterClause = after === null ? sql`TRUE` : sql`a.id > ${after[0]!}`;
       const result = await sql<Address & { grp: bigint; rn: bigint }>`
         SELECT * FROM (
-          SELECT a.*, coalesce(a.cluster_id, a.id) AS grp,
-                 row_number() OVER (PARTITION BY coalesce(a.cluster_id, a.id) ORDER BY a.id) AS rn
-          FROM addresses a WHERE ${inClusters('a', ids)} AND ${afterClause}
+          SELECT a.*, m.cluster_id AS grp,
+                 row_number() OVER (PARTITION BY m.cluster_id ORDER BY a.id) AS rn
+          FROM (${clusterMembers(ids)}) m JOIN addresses a ON a.id = m.address_id WHERE ${afterClause}
         ) ranked WHERE rn <= ${first + 1} ORDER BY grp, id`.execute(db);
       return result.rows.map(({ grp, rn: _rn, ...row }) => ({ parent: grp, row }));
     }),
@@ -510,9 +520,9 @@ export function createLoaders(db: Db, shared: SharedLoaders = createSharedLoader
     clusterTagSummary,
     clusterPools: new DataLoader(async (ids) => {
       const rows = await sql<PoolModel & { grp: bigint }>`
-        SELECT DISTINCT coalesce(a.cluster_id, a.id) AS grp, p.*
-        FROM addresses a JOIN payouts po ON po.address_id = a.id JOIN pools p ON p.id = po.pool_id
-        WHERE ${inClusters('a', ids)} ORDER BY p.name`.execute(db);
+        SELECT DISTINCT m.cluster_id AS grp, p.*
+        FROM (${clusterMembers(ids)}) m JOIN payouts po ON po.address_id = m.address_id JOIN pools p ON p.id = po.pool_id
+        ORDER BY p.name`.execute(db);
       return groupBy(ids, rows.rows, (row) => row.grp).map((list) =>
         list.map(({ grp: _grp, ...pool }) => pool),
       );

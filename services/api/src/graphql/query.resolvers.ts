@@ -1,5 +1,5 @@
 import { addressLookupForm, MAX_ADDRESS_LENGTH } from '@minetrace/shared/chain';
-import { getChainState, inClusters, sqlArray } from '@minetrace/shared/db';
+import { clusterMembers, getChainState, sqlArray } from '@minetrace/shared/db';
 import { sql } from 'kysely';
 import { listApiKeys } from '../auth/api-key.repository.js';
 import type { ApiContext } from './api-context.js';
@@ -165,13 +165,8 @@ export const queryResolvers: QueryResolvers = {
       const clusterId = parseId(args.cluster, 'cluster id');
       if ((await ctx.loaders.clusterById.load(clusterId)) === null)
         throw badInput(`unknown cluster ${args.cluster}`);
-      query = query.where(({ exists, selectFrom }) =>
-        exists(
-          selectFrom('addresses as a')
-            .select('a.id')
-            .whereRef('a.id', '=', 'p.address_id')
-            .where(inClusters('a', [clusterId])),
-        ),
+      query = query.where(
+        sql<boolean>`p.address_id IN (SELECT m.address_id FROM (${clusterMembers([clusterId])}) m)`,
       );
     }
     if (range.from !== null) query = query.where('b.time', '>=', range.from);
@@ -246,7 +241,7 @@ export const queryResolvers: QueryResolvers = {
       result = await sql<{ bucket: bigint; pool_id: number; value: bigint; n: bigint; kind: 'income' }>`
         SELECT ${bucket} AS bucket, p.pool_id, sum(p.value)::int8 AS value, count(*)::int8 AS n, 'income'::text AS kind
         FROM payouts p JOIN blocks b ON b.height = p.height
-        WHERE p.address_id IN (SELECT a.id FROM addresses a WHERE ${inClusters('a', [clusterId])})
+        WHERE p.address_id IN (SELECT m.address_id FROM (${clusterMembers([clusterId])}) m)
           AND ${window}
         GROUP BY 1, 2 ORDER BY 1, 2`.execute(ctx.db);
     }

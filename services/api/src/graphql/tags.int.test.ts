@@ -182,12 +182,12 @@ describe('tags over GraphQL on the indexed demo chain', () => {
   it('summarises a cluster’s tags with counts, each source kept apart, and lets investigators add their own', async () => {
     const exchange = new Set(truth.tags.filter((t) => t.category === 'exchange').map((t) => t.address));
     // The exchange's sweeps merge its deposits into one cluster; count its tagged members from the
-    // addresses table alone.
+    // tables alone.
     const members = await db
-      .selectFrom('addresses')
-      .select(['address', 'cluster_id'])
-      .where('address', 'in', [...exchange])
-      .where('cluster_id', 'is not', null)
+      .selectFrom('addresses as a')
+      .innerJoin('address_clusters as ac', 'ac.address_id', 'a.id')
+      .select(['a.address', 'ac.cluster_id'])
+      .where('a.address', 'in', [...exchange])
       .execute();
     expect(members.length).toBeGreaterThan(1);
     const clusterId = members[0]!.cluster_id!;

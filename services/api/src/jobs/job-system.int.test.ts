@@ -227,10 +227,11 @@ describe('batch jobs on BullMQ (real Redis) with results in Postgres, over the H
   it('rebuilds the clusters to the partition the blocks themselves produced', async () => {
     const clusterOf = async () => {
       const rows = await db
-        .selectFrom('addresses')
-        .select(['address', 'cluster_id'])
+        .selectFrom('addresses as a')
+        .leftJoin('address_clusters as ac', 'ac.address_id', 'a.id')
+        .select(['a.address', 'ac.cluster_id'])
         .where(
-          'address',
+          'a.address',
           'in',
           names.map((n) => owned[n].address),
         )

@@ -111,8 +111,9 @@ describe('flow-graph viewer in Chromium on the demo chain', () => {
     const graph = await visibleGraph(true);
     const deposits = await test.db
       .selectFrom('addresses')
-      .leftJoin('clusters', 'clusters.id', 'addresses.cluster_id')
-      .select(['address', 'addresses.cluster_id', 'clusters.size'])
+      .leftJoin('address_clusters', 'address_clusters.address_id', 'addresses.id')
+      .leftJoin('clusters', 'clusters.id', 'address_clusters.cluster_id')
+      .select(['address', 'address_clusters.cluster_id', 'clusters.size'])
       .where('address', 'in', flow.depositAddresses)
       .execute();
     expect(deposits).toHaveLength(flow.depositAddresses.length);

@@ -80,13 +80,14 @@ describe('clustering beside batch writes', () => {
     await test.close();
   });
 
-  it('a batch paying a stored address does not wait for a clustering transaction updating it', async () => {
+  it('a batch paying a stored address does not wait for a clustering transaction putting it in a cluster', async () => {
     await applyBlockBatch(test.db, rows.slice(0, 100), pools, payouts);
-    // As clustering's transaction does: a new version of the miner's row, not committed yet.
+    // As clustering's transaction does: the miner's address joins a cluster, not committed yet.
     await other.query('BEGIN');
-    const updated = await other.query('UPDATE addresses SET cluster_id = id WHERE address = $1', [
-      miner.address,
-    ]);
+    const updated = await other.query(
+      'INSERT INTO address_clusters (address_id, cluster_id) SELECT id, id FROM addresses WHERE address = $1',
+      [miner.address],
+    );
     expect(updated.rowCount).toBe(1);
     const result = await within(
       5_000,
@@ -153,7 +154,8 @@ describe('createClusterCatchUp', () => {
     const partition = (test: TestDatabase) =>
       test.db
         .selectFrom('addresses as a')
-        .leftJoin('addresses as r', 'r.id', 'a.cluster_id')
+        .leftJoin('address_clusters as ac', 'ac.address_id', 'a.id')
+        .leftJoin('addresses as r', 'r.id', 'ac.cluster_id')
         .select(['a.address', 'r.address as root'])
         .orderBy('a.address')
         .execute();

@@ -16,8 +16,8 @@ export interface ClusterCatchUp {
 /**
  * Why clustering may run beside the writes: they share no row. Batch ingest inserts addresses and
  * outputs, marks spends and moves `chain_state`; clustering reads only committed blocks at least
- * `finalityDepth` deep and writes `addresses.cluster_id` of stored addresses, `clusters`,
- * `cluster_merges` and `cluster_state`. Its progress is `cluster_state.clustered_height`, committed
+ * `finalityDepth` deep and writes `address_clusters`, `clusters`, `cluster_merges` and
+ * `cluster_state`. Its progress is `cluster_state.clustered_height`, committed
  * with its rows, so a crash in between is caught up by the next round (`finalizeClusters` clusters
  * every height not clustered yet) and a rollback below it (which locks `cluster_state`) marks it stale.
  *

@@ -20,8 +20,8 @@ const TXS = 150;
 /** Every address with its cluster, every cluster and every merge; addresses instead of their ids. */
 function clusterSnapshot(db: Db) {
   return snapshotRows(db, {
-    addresses: `SELECT address, ${addressOf('a.cluster_id')} AS cluster FROM addresses a
-       WHERE cluster_id IS NOT NULL ORDER BY address`,
+    addresses: `SELECT ${addressOf('ac.address_id')} AS address, ${addressOf('ac.cluster_id')} AS cluster
+       FROM address_clusters ac ORDER BY address`,
     clusters: `SELECT ${addressOf('c.id')} AS root, size, height FROM clusters c ORDER BY root`,
     cluster_merges: `SELECT id, height, tx_id, ${addressOf('m.winner')} AS winner, ${addressOf('m.loser')} AS loser,
        new_size FROM cluster_merges m ORDER BY id`,

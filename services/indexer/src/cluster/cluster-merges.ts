@@ -50,7 +50,7 @@ export interface ClusterBlockResult<K extends ClusterKey, E> {
  * Applies the multi-input rule to a final block's transactions in order, skipping coinbases and
  * CoinJoin-shaped transactions. After it returns, `unionFind` holds the clusters as of the end of the
  * block; applying the merges to stored clusters (members of each loser move to its winner, the winner's
- * size becomes `newSize`, the loser's row goes) keeps every address's `cluster_id` exact.
+ * size becomes `newSize`, the loser's row goes) keeps every address's cluster exact.
  */
 export function clusterBlockTxs<K extends ClusterKey, E>(
   unionFind: UnionFind<K, E>,

@@ -76,9 +76,10 @@ describe.each(['postgres', 'pglite'] as const)('clusters on %s', (kind) => {
   const clusterOf = async (name: Name) =>
     (
       await test.db
-        .selectFrom('addresses')
-        .select(['cluster_id'])
-        .where('address', '=', owned[name].address)
+        .selectFrom('addresses as a')
+        .leftJoin('address_clusters as ac', 'ac.address_id', 'a.id')
+        .select(['ac.cluster_id'])
+        .where('a.address', '=', owned[name].address)
         .executeTakeFirstOrThrow()
     ).cluster_id;
 

@@ -25,7 +25,7 @@ export interface FinalizeClustersResult {
  * caller's transaction (normally the one that wrote the block making them final). When a rollback has
  * marked the clusters stale, they are first rebuilt from the stored chain.
  *
- * Invariant: after it returns, every address's `cluster_id` and every cluster's size are exact for the
+ * Invariant: after it returns, every address's cluster (`address_clusters`) and every cluster's size are exact for the
  * blocks up to the clustered height, and one `cluster_merges` row records each union.
  */
 export async function finalizeClusters(
@@ -120,7 +120,7 @@ export async function rollbackClusters(trx: Transaction<Database>, forkHeight: n
 }
 
 async function clearClusters(trx: Transaction<Database>): Promise<void> {
-  await trx.updateTable('addresses').set({ cluster_id: null }).where('cluster_id', 'is not', null).execute();
+  await trx.deleteFrom('address_clusters').execute();
   await trx.deleteFrom('clusters').execute();
   await trx.deleteFrom('cluster_merges').execute();
 }
@@ -161,11 +161,11 @@ async function clusterBlocks(trx: Transaction<Database>, heights: readonly numbe
     cluster_id: bigint | null;
     size: number | null;
   }>`
-    SELECT t.height, o.spent_by_tx_id AS tx_id, o.value, o.script_type, o.address_id, a.cluster_id, c.size
+    SELECT t.height, o.spent_by_tx_id AS tx_id, o.value, o.script_type, o.address_id, ac.cluster_id, c.size
     FROM txs t
     JOIN outputs o ON o.spent_by_tx_id = t.id
-    LEFT JOIN addresses a ON a.id = o.address_id
-    LEFT JOIN clusters c ON c.id = a.cluster_id
+    LEFT JOIN address_clusters ac ON ac.address_id = o.address_id
+    LEFT JOIN clusters c ON c.id = ac.cluster_id
     WHERE t.height BETWEEN ${first}::int4 AND ${last}::int4 AND NOT t.is_coinbase AND t.input_count >= 2
     ORDER BY o.spent_by_tx_id, o.spent_by_input`.execute(trx);
   if (inputs.rows.length === 0) return 0;
@@ -278,22 +278,24 @@ async function storeMerges(
   const roots = [...finalRoots];
   storedLosers.sort(byId);
 
-  // Both updates name their rows by index (cluster_id, primary key): a nested loop is the plan. On a
-  // table whose statistics lag behind a bulk load, Postgres otherwise hashes the list and reads every
-  // address, which at a million addresses costs about half a second per statement.
-  await withIndexJoins(trx, async () => {
-    if (storedLosers.length > 0) {
+  if (storedLosers.length > 0) {
+    // Names its rows by the cluster_id index: a nested loop is the plan. On a table whose statistics
+    // lag behind a bulk load, Postgres otherwise hashes the list and reads every member of every
+    // cluster, which at a million addresses costs about half a second.
+    await withIndexJoins(trx, async () => {
       await sql`
-      UPDATE addresses AS a SET cluster_id = u.root
+      UPDATE address_clusters AS ac SET cluster_id = u.root
       FROM unnest(${sqlArray(storedLosers)}::int8[], ${sqlArray(storedLosers.map((id) => find(id)))}::int8[]) AS u(loser, root)
-      WHERE a.cluster_id = u.loser`.execute(trx);
-    }
-    // Never in a cluster before this chunk: cluster_id is still NULL (its cluster was itself).
-    await sql`
-    UPDATE addresses AS a SET cluster_id = u.root
-    FROM unnest(${sqlArray(aloneIds)}::int8[], ${sqlArray(aloneIds.map((id) => find(id)))}::int8[]) AS u(id, root)
-    WHERE a.id = u.id AND a.cluster_id IS NULL`.execute(trx);
-  });
+      WHERE ac.cluster_id = u.loser`.execute(trx);
+    });
+  }
+  // Never in a cluster of two or more before this chunk, so without a row: their cluster was themselves.
+  await sql`
+    INSERT INTO address_clusters (address_id, cluster_id)
+    SELECT u.id, u.root
+    FROM unnest(${sqlArray(aloneIds)}::int8[], ${sqlArray(aloneIds.map((id) => find(id)))}::int8[])
+      WITH ORDINALITY AS u(id, root, ord)
+    ORDER BY u.ord`.execute(trx);
   if (storedLosers.length > 0) {
     await sql`DELETE FROM clusters WHERE id = ANY(${sqlArray(storedLosers)}::int8[])`.execute(trx);
   }

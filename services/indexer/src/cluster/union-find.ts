@@ -21,7 +21,7 @@ export interface ClusterMerge<K extends ClusterKey = bigint, E = Buffer> {
  * its own, of size 1, whose id is the key itself.
  *
  * To run on top of stored clusters, seed each stored cluster's id with `add(id, size)` and union
- * cluster ids (an address's `cluster_id`, or its own id while it is alone): every merge then says
+ * cluster ids (an address's stored cluster, or its own id while it is alone): every merge then says
  * which stored cluster absorbs which.
  */
 export interface UnionFind<K extends ClusterKey = bigint, E = Buffer> {

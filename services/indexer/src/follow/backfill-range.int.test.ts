@@ -27,8 +27,8 @@ function snapshot(db: Db) {
     txs: 'SELECT * FROM txs ORDER BY id',
     outputs: `SELECT tx_id, n, value, script_type, ${addressOf('o.address_id')} AS address, spent_by_tx_id, spent_by_input
        FROM outputs o ORDER BY tx_id, n`,
-    addresses: `SELECT address, script_type, first_height, ${addressOf('a.cluster_id')} AS cluster FROM addresses a
-       ORDER BY address`,
+    addresses: `SELECT address, script_type, first_height, ${addressOf('ac.cluster_id')} AS cluster
+       FROM addresses a LEFT JOIN address_clusters ac ON ac.address_id = a.id ORDER BY address`,
     ...DERIVED_ROW_QUERIES,
     state: 'SELECT network, tip_height, tip_hash FROM chain_state',
     clustering: 'SELECT clustered_height, stale FROM cluster_state',

@@ -18,8 +18,12 @@ const FINALITY_DEPTH = 3;
 /** Every address with the smallest address of its cluster: the partition, whatever the ids. */
 async function partition(db: Db): Promise<Array<{ address: string; root: string }>> {
   const result = await sql<{ address: string; root: string }>`
-    SELECT a.address, min(m.address) OVER (PARTITION BY coalesce(a.cluster_id, a.id)) AS root
-    FROM addresses a JOIN addresses m ON coalesce(m.cluster_id, m.id) = coalesce(a.cluster_id, a.id)
+    WITH c AS (
+      SELECT a.address, coalesce(ac.cluster_id, a.id) AS cluster
+      FROM addresses a LEFT JOIN address_clusters ac ON ac.address_id = a.id
+    )
+    SELECT a.address, min(m.address) OVER (PARTITION BY a.cluster) AS root
+    FROM c a JOIN c m ON m.cluster = a.cluster
     ORDER BY a.address`.execute(db);
   return [...new Map(result.rows.map((row) => [row.address, row])).values()];
 }

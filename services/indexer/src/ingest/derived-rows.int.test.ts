@@ -43,8 +43,8 @@ function snapshot(db: Db) {
     ...DERIVED_ROW_QUERIES,
     pool_known_addresses: `SELECT pool_id, ${addressOf('k.address_id')} AS address, first_height FROM pool_known_addresses k
        ORDER BY pool_id, address`,
-    address_clusters: `SELECT a.address, ${addressOf('a.cluster_id')} AS cluster FROM addresses a WHERE a.cluster_id IS NOT NULL
-       ORDER BY address`,
+    address_clusters: `SELECT ${addressOf('ac.address_id')} AS address, ${addressOf('ac.cluster_id')} AS cluster
+       FROM address_clusters ac ORDER BY address`,
   });
 }
 

@@ -134,7 +134,11 @@ describe.each(['postgres'] as const)('the demo scenario indexed on %s', (kind) =
     const entityOf = new Map<string, string>();
     for (const entity of truth.entities)
       for (const address of entity.addresses) entityOf.set(address, entity.name);
-    const addresses = await test.db.selectFrom('addresses').select(['id', 'address', 'cluster_id']).execute();
+    const addresses = await test.db
+      .selectFrom('addresses as a')
+      .leftJoin('address_clusters as ac', 'ac.address_id', 'a.id')
+      .select(['a.id', 'a.address', 'ac.cluster_id'])
+      .execute();
     const clusterOf = new Map(addresses.map((a) => [a.address, a.cluster_id ?? a.id]));
 
     const entitiesByCluster = new Map<bigint, Set<string>>();
@@ -208,7 +212,11 @@ describe.each(['postgres'] as const)('the demo scenario indexed on %s', (kind) =
       }
       clusterBlockTxs(unionFind, txs);
     }
-    const addresses = await test.db.selectFrom('addresses').select(['id', 'address', 'cluster_id']).execute();
+    const addresses = await test.db
+      .selectFrom('addresses as a')
+      .leftJoin('address_clusters as ac', 'ac.address_id', 'a.id')
+      .select(['a.id', 'a.address', 'ac.cluster_id'])
+      .execute();
     const partition = (groupOf: (row: (typeof addresses)[number]) => string) => {
       const groups = new Map<string, string[]>();
       for (const row of addresses) {

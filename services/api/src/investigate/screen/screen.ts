@@ -1,4 +1,4 @@
-import type { Db, TagRow } from '@minetrace/shared/db';
+import { type Db, clusterMembers as membersOfClusters, type TagRow } from '@minetrace/shared/db';
 import { type TagView, tagCountsOfClusters, tagsOfAddresses } from '@minetrace/shared/tags';
 import { sql } from 'kysely';
 import { type Ratio, ratioToNumber, walkExposure } from './exposure-walk.js';
@@ -236,8 +236,9 @@ function groupBy<T, K>(items: readonly T[], key: (item: T) => K): Map<K, T[]> {
 /** Everything screening reads besides the exposure walk: the addresses, then the rest in parallel. */
 async function lookUp(db: Db, addresses: string[]) {
   const known = await sql<{ id: bigint; address: string; cluster_id: bigint; size: number }>`
-    SELECT a.id, a.address, coalesce(a.cluster_id, a.id) AS cluster_id, coalesce(c.size, 1) AS size
-    FROM addresses a LEFT JOIN clusters c ON c.id = a.cluster_id
+    SELECT a.id, a.address, coalesce(ac.cluster_id, a.id) AS cluster_id, coalesce(c.size, 1) AS size
+    FROM addresses a LEFT JOIN address_clusters ac ON ac.address_id = a.id
+    LEFT JOIN clusters c ON c.id = ac.cluster_id
     WHERE a.address = ANY(${addresses}::text[])`.execute(db);
   const clusterIds = [...new Set(known.rows.map((row) => row.cluster_id))];
   const [direct, clusterTags, payouts, clusterMembers] = await Promise.all([
@@ -258,10 +259,9 @@ async function lookUp(db: Db, addresses: string[]) {
       GROUP BY p.address_id, s.slug, s.name ORDER BY p.address_id, value DESC, s.slug`.execute(db),
     // Which members carry each cluster tag, for the evidence of CLUSTER_TAG.
     sql<{ cluster_id: bigint; address: string; label: string; category: string; source: string }>`
-      SELECT coalesce(a.cluster_id, a.id) AS cluster_id, a.address, t.label, t.category, t.source
-      FROM addresses a JOIN tags t ON t.address = a.address
-      WHERE a.cluster_id = ANY(${clusterIds}::int8[])
-         OR (a.cluster_id IS NULL AND a.id = ANY(${clusterIds}::int8[]))
+      SELECT m.cluster_id, a.address, t.label, t.category, t.source
+      FROM (${membersOfClusters(clusterIds)}) m
+      JOIN addresses a ON a.id = m.address_id JOIN tags t ON t.address = a.address
       ORDER BY a.id`.execute(db),
   ]);
   return { known, direct, clusterTags, payouts, clusterMembers };

@@ -251,7 +251,8 @@ export async function findPaths(db: Db, request: PathsRequest): Promise<PathsRes
     JOIN txs t ON t.id = l.tx_id JOIN blocks b ON b.height = t.height
     LEFT JOIN txs st ON st.id = l.spent_by_tx_id
     LEFT JOIN addresses a ON a.id = l.address_id
-    LEFT JOIN clusters c ON c.id = a.cluster_id`.execute(db);
+    LEFT JOIN address_clusters ac ON ac.address_id = a.id
+    LEFT JOIN clusters c ON c.id = ac.cluster_id`.execute(db);
   const links = new Map<string, PathLink>();
   for (const row of linkRows.rows) {
     const pair = list[row.i]!;

@@ -1,4 +1,4 @@
-import type { Db } from '@minetrace/shared/db';
+import { clusterMembers, type Db } from '@minetrace/shared/db';
 import { type RawBuilder, sql } from 'kysely';
 import type { TraceTag } from '../trace.types.js';
 
@@ -51,7 +51,7 @@ interface LegRow {
 
 /** The columns every output leg selects: address, cluster and tags resolved in the same statement. */
 export const LEG_DETAIL = sql`
-  a.address, CASE WHEN a.id IS NULL THEN NULL ELSE coalesce(a.cluster_id, a.id) END AS cluster_id,
+  a.address, CASE WHEN a.id IS NULL THEN NULL ELSE coalesce(ac.cluster_id, a.id) END AS cluster_id,
   CASE WHEN a.id IS NULL THEN NULL ELSE coalesce(c.size, 1) END AS cluster_size,
   (SELECT json_agg(json_build_object('label', g.label, 'category', g.category, 'source', g.source,
             'confidence', g.confidence) ORDER BY g.category, g.label, g.source)
@@ -116,7 +116,7 @@ export async function loadTxs(db: Db, ids: readonly bigint[]): Promise<Map<bigin
     WITH legs AS (
       SELECT l.side, l.owner, l.pos, w.txid AS owner_txid, wb.time AS owner_time, w.is_coinbase AS owner_coinbase,
              l.tx_id, l.n, l.value, l.address_id, l.spent_by_tx_id, pt.txid, pb.time, a.address,
-             CASE WHEN a.id IS NULL THEN NULL ELSE coalesce(a.cluster_id, a.id) END AS cluster_id,
+             CASE WHEN a.id IS NULL THEN NULL ELSE coalesce(ac.cluster_id, a.id) END AS cluster_id,
              CASE WHEN a.id IS NULL THEN NULL ELSE coalesce(c.size, 1) END AS cluster_size
       FROM (
         SELECT 'out' AS side, o.tx_id AS owner, o.n AS pos, o.tx_id, o.n, o.value, o.address_id, o.spent_by_tx_id
@@ -128,7 +128,8 @@ export async function loadTxs(db: Db, ids: readonly bigint[]): Promise<Map<bigin
       JOIN txs w ON w.id = l.owner JOIN blocks wb ON wb.height = w.height
       JOIN txs pt ON pt.id = l.tx_id JOIN blocks pb ON pb.height = pt.height
       LEFT JOIN addresses a ON a.id = l.address_id
-      LEFT JOIN clusters c ON c.id = a.cluster_id
+      LEFT JOIN address_clusters ac ON ac.address_id = a.id
+      LEFT JOIN clusters c ON c.id = ac.cluster_id
     ), tagged AS (
       -- Tags once per distinct address, not once per leg: a hop's legs repeat addresses.
       SELECT g.address, json_agg(json_build_object('label', g.label, 'category', g.category, 'source', g.source,
@@ -181,8 +182,8 @@ export async function loadSourceOutputs(db: Db, query: SourceQuery): Promise<Wal
                    WHERE a.address = ANY(${query.addresses}::text[])`);
   }
   if (query.cluster !== null) {
-    parts.push(sql`SELECT o.tx_id, o.n FROM addresses a JOIN outputs o ON o.address_id = a.id
-                   WHERE a.cluster_id = ${query.cluster}::int8 OR (a.id = ${query.cluster}::int8 AND a.cluster_id IS NULL)`);
+    parts.push(sql`SELECT o.tx_id, o.n FROM (${clusterMembers([query.cluster])}) m
+                   JOIN outputs o ON o.address_id = m.address_id`);
   }
   if (query.outpoints.length > 0) {
     parts.push(sql`SELECT o.tx_id, o.n FROM unnest(${query.outpoints.map((o) => o.txid)}::bytea[],
@@ -201,7 +202,8 @@ export async function loadSourceOutputs(db: Db, query: SourceQuery): Promise<Wal
     FROM src JOIN outputs o ON o.tx_id = src.tx_id AND o.n = src.n
     JOIN txs t ON t.id = o.tx_id JOIN blocks b ON b.height = t.height
     LEFT JOIN addresses a ON a.id = o.address_id
-    LEFT JOIN clusters c ON c.id = a.cluster_id
+    LEFT JOIN address_clusters ac ON ac.address_id = a.id
+    LEFT JOIN clusters c ON c.id = ac.cluster_id
     WHERE ${query.fromTime === null ? sql`TRUE` : sql`b.time >= ${query.fromTime}`}
       AND ${query.toTime === null ? sql`TRUE` : sql`b.time < ${query.toTime}`}
     ORDER BY o.tx_id, o.n`.execute(q),
