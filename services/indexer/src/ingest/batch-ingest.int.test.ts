@@ -153,6 +153,49 @@ describe('applyBlockBatch on postgres', () => {
     }
   });
 
+  it('writes a batch once when two writers race for it, on an empty database and above a tip', async () => {
+    const test = await createTestDatabase('postgres', { name: 'batch_ingest_r' });
+    try {
+      const counts = async () =>
+        (
+          await sql<{ blocks: bigint; txs: bigint; addresses: bigint; distinct: bigint }>`
+            SELECT (SELECT count(*) FROM blocks) AS blocks, (SELECT count(*) FROM txs) AS txs,
+                   (SELECT count(*) FROM addresses) AS addresses,
+                   (SELECT count(DISTINCT address) FROM addresses) AS distinct`.execute(test.db)
+        ).rows[0]!;
+      const race = async (batch: BlockRows[]) => {
+        const results = await Promise.allSettled([
+          applyBlockBatch(test.db, batch, pools),
+          applyBlockBatch(test.db, batch, pools),
+        ]);
+        expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
+        return results.find((r): r is PromiseRejectedResult => r.status === 'rejected')!.reason;
+      };
+      // No chain_state row to lock yet: the loser fails on a key the winner wrote.
+      await race(rows.slice(0, 102));
+      const first = await counts();
+      // Above a tip both lock chain_state: the second sees the first's tip, and its plain address
+      // insert never runs.
+      expect(await race(rows.slice(102, 106))).toBeInstanceOf(BlockNotContiguousError);
+      const after = await counts();
+      expect(after.addresses).toBe(after.distinct);
+      expect(after.blocks).toBe(106n);
+
+      const once = await createTestDatabase('postgres', { name: 'batch_ingest_s' });
+      try {
+        await applyBlockBatch(once.db, rows.slice(0, 102), pools);
+        await applyBlockBatch(once.db, rows.slice(102, 106), pools);
+        const [a, b] = await Promise.all([snapshot(once), snapshot(test)]);
+        expect(b).toEqual(a);
+      } finally {
+        await once.close();
+      }
+      expect(first.blocks).toBe(102n);
+    } finally {
+      await test.close();
+    }
+  });
+
   it('calls afterBlock in height order inside the transaction, with the ids it stored', async () => {
     const test = await createTestDatabase('postgres', { name: 'batch_ingest_d' });
     try {

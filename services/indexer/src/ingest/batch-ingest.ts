@@ -432,9 +432,12 @@ export async function writeBlocks(
   const { stored, inputValue, inputCount } = prepared;
 
   // Addresses: the stored ones are looked up first, then the new ones inserted in first-seen order
-  // across the batch, their ids returned. Inserting only new keys matters beside clustering, which
-  // updates stored addresses in its own transaction: a key that exists, row being updated, would make
-  // the insert's uniqueness check wait for that transaction to end. `ON CONFLICT` stays for safety.
+  // across the batch, their ids returned. Every writer of blocks holds the chain_state row locked
+  // above, so once the lookup has run no other transaction can add one of these keys: the insert is a
+  // plain one. `ON CONFLICT` costs a second probe of the unique index per row (about twice the insert,
+  // measured on 8,000 new keys into 1.5 million) and is kept for the one writer that locked nothing:
+  // the first batch of an empty database, which may race another.
+  const lockedTip = state !== undefined;
   const addressIds = new Map<string, bigint>();
   if (prepared.addresses.length > 0) {
     const known = await sql<{ id: bigint; address: string }>`
@@ -451,7 +454,7 @@ export async function writeBlocks(
         FROM unnest(${addresses}::text[], ${types}::int2[], ${heights}::int4[])
           WITH ORDINALITY AS u(address, script_type, first_height, ord)
         ORDER BY u.ord
-        ON CONFLICT (address) DO NOTHING
+        ${lockedTip ? sql`` : sql`ON CONFLICT (address) DO NOTHING`}
         RETURNING id, address`.execute(trx);
       for (const row of inserted.rows) addressIds.set(row.address, row.id);
       if (addressIds.size < prepared.addresses.length) {
