@@ -493,7 +493,8 @@ export function createLoaders(db: Db, shared: SharedLoaders = createSharedLoader
     }),
     clusterOfAddress: new DataLoader(async (ids) => {
       const rows = await sql<{ address_id: bigint; id: bigint; size: number }>`
-        SELECT ac.address_id, c.id, c.size FROM address_clusters ac JOIN clusters c ON c.id = ac.cluster_id
+        SELECT ac.address_id, ac.cluster_id AS id, coalesce(c.size, 1) AS size
+        FROM address_clusters ac LEFT JOIN clusters c ON c.id = ac.cluster_id
         WHERE ac.address_id IN (${sql.join([...ids])})`.execute(db);
       return byKey(ids, rows.rows, (row) => row.address_id).map((row, i) =>
         row === null ? { id: ids[i]!, size: 1 } : { id: row.id, size: row.size },

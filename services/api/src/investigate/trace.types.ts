@@ -64,7 +64,7 @@ export interface TraceNode {
   kind: TraceNodeKind;
   txid: string | null;
   address: string | null;
-  /** The address's cluster (`coalesce(cluster_id, address id)`); null for tx nodes. */
+  /** The address's cluster (`coalesce(address_clusters.cluster_id, address id)`); null for tx nodes. */
   clusterId: bigint | null;
   clusterSize: number | null;
   tags: TraceTag[];

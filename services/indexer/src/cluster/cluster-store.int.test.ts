@@ -3,6 +3,7 @@ import { decodeBlock } from '@minetrace/shared/chain';
 import type { Db } from '@minetrace/shared/db';
 import { createTestDatabase, type TestDatabase } from '@minetrace/shared/db/testing';
 import { loadPools } from '@minetrace/shared/pools';
+import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { applyBlock } from '../ingest/block-ingest.js';
 import { rollbackTo } from '../ingest/block-rollback.js';
@@ -158,5 +159,34 @@ describe.each(['postgres', 'pglite'] as const)('clusters on %s', (kind) => {
     await applyRange(test.db, tx3.height + 1, tip);
     expect(await test.db.selectFrom('clusters').select(['id', 'size', 'height']).execute()).toEqual(before);
     expect(await findClusterLink(test.db, id.get('B')!, id.get('C')!)).toMatchObject({ height: tx3.height });
+  });
+
+  it('drops the membership of the addresses a rollback deletes, and rebuilds the same clusters', async () => {
+    const before = await test.db.selectFrom('clusters').select(['id', 'size', 'height']).execute();
+    const orphans = async () =>
+      (
+        await sql<{ n: bigint }>`
+          SELECT count(*) AS n FROM address_clusters ac LEFT JOIN addresses a ON a.id = ac.address_id
+          WHERE a.id IS NULL`.execute(test.db)
+      ).rows[0]!.n;
+    // Below the block that first paid A..G: their rows go, and so must the memberships they had.
+    const fundingHeight = tx1.height - 1;
+    await rollbackTo(test.db, fundingHeight - 1);
+    expect(
+      await test.db
+        .selectFrom('addresses')
+        .select('id')
+        .where('id', 'in', [...id.values()])
+        .execute(),
+    ).toEqual([]);
+    expect(await orphans()).toBe(0n);
+
+    await applyRange(test.db, fundingHeight, tip);
+    expect(await orphans()).toBe(0n);
+    const roots = await test.db.selectFrom('clusters').select(['id', 'size', 'height']).execute();
+    expect(roots.map(({ size, height }) => ({ size, height }))).toEqual(
+      before.map(({ size, height }) => ({ size, height })),
+    );
+    for (const name of ['A', 'B', 'C', 'D'] as const) expect(await clusterOf(name)).toBe(roots[0]!.id);
   });
 });

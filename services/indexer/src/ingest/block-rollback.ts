@@ -95,7 +95,11 @@ async function rollbackIn(
     txsDeleted = Number(deleted.numDeletedRows);
   }
   const blocks = await trx.deleteFrom('blocks').where('height', '>', forkHeight).executeTakeFirst();
-  await trx.deleteFrom('addresses').where('first_height', '>', forkHeight).execute();
+  // An address first paid above the fork goes, and with it any cluster membership it had (below the
+  // clustered height, which marked the clusters stale above: the rebuild redoes them all).
+  await sql`
+    WITH gone AS (DELETE FROM addresses WHERE first_height > ${forkHeight}::int4 RETURNING id)
+    DELETE FROM address_clusters WHERE address_id IN (SELECT id FROM gone)`.execute(trx);
 
   const depth = Number(blocks.numDeletedRows);
   await trx
