@@ -1,5 +1,5 @@
 export { getChainState } from './chain-state.repository.js';
-export { clusterMembers, inClusters } from './cluster-filter.js';
+export { aloneAddresses, clusterMembers, inClusters } from './cluster-filter.js';
 export type * from './database.types.js';
 export {
   assertSchemaCurrent,

@@ -1,6 +1,7 @@
 import { hashToHex } from '@minetrace/shared';
 import {
   type Address,
+  aloneAddresses,
   type Block,
   clusterMembers,
   type Db,
@@ -485,8 +486,7 @@ export function createLoaders(db: Db, shared: SharedLoaders = createSharedLoader
       const rows = await sql<{ id: bigint; size: number }>`
         SELECT c.id, c.size FROM clusters c WHERE c.id IN (${sql.join([...ids])})
         UNION ALL
-        SELECT a.id, 1 FROM addresses a WHERE a.id IN (${sql.join([...ids])})
-          AND NOT EXISTS (SELECT 1 FROM address_clusters ac WHERE ac.address_id = a.id)`.execute(db);
+        SELECT l.id, 1 FROM (${aloneAddresses(ids)}) l`.execute(db);
       return byKey(ids, rows.rows, (row) => row.id).map((row) =>
         row === null ? null : { id: row.id, size: row.size },
       );

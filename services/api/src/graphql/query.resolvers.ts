@@ -1,5 +1,5 @@
 import { addressLookupForm, MAX_ADDRESS_LENGTH } from '@minetrace/shared/chain';
-import { clusterMembers, getChainState, sqlArray } from '@minetrace/shared/db';
+import { getChainState, inClusters, sqlArray } from '@minetrace/shared/db';
 import { sql } from 'kysely';
 import { listApiKeys } from '../auth/api-key.repository.js';
 import type { ApiContext } from './api-context.js';
@@ -165,9 +165,7 @@ export const queryResolvers: QueryResolvers = {
       const clusterId = parseId(args.cluster, 'cluster id');
       if ((await ctx.loaders.clusterById.load(clusterId)) === null)
         throw badInput(`unknown cluster ${args.cluster}`);
-      query = query.where(
-        sql<boolean>`p.address_id IN (SELECT m.address_id FROM (${clusterMembers([clusterId])}) m)`,
-      );
+      query = query.where(inClusters('p.address_id', [clusterId]));
     }
     if (range.from !== null) query = query.where('b.time', '>=', range.from);
     if (range.to !== null) query = query.where('b.time', '<', range.to);
@@ -241,7 +239,7 @@ export const queryResolvers: QueryResolvers = {
       result = await sql<{ bucket: bigint; pool_id: number; value: bigint; n: bigint; kind: 'income' }>`
         SELECT ${bucket} AS bucket, p.pool_id, sum(p.value)::int8 AS value, count(*)::int8 AS n, 'income'::text AS kind
         FROM payouts p JOIN blocks b ON b.height = p.height
-        WHERE p.address_id IN (SELECT m.address_id FROM (${clusterMembers([clusterId])}) m)
+        WHERE ${inClusters('p.address_id', [clusterId])}
           AND ${window}
         GROUP BY 1, 2 ORDER BY 1, 2`.execute(ctx.db);
     }

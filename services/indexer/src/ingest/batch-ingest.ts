@@ -433,10 +433,10 @@ export async function writeBlocks(
 
   // Addresses: the stored ones are looked up first, then the new ones inserted in first-seen order
   // across the batch, their ids returned. Every writer of blocks holds the chain_state row locked
-  // above (once the row exists), so once the lookup has run no other transaction can add one of these
-  // keys: the insert is a plain one. `ON CONFLICT` costs a second probe of the unique index per row (about twice the insert,
-  // measured on 8,000 new keys into 1.5 million) and is kept for the one writer that locked nothing:
-  // the first batch of an empty database, which may race another.
+  // above (once the row exists), so once the lookup has run no other transaction can add one of
+  // these keys: the insert is a plain one. `ON CONFLICT` costs a second probe of the unique index per
+  // row (about twice the insert, measured on 8,000 new keys into 1.5 million) and is kept for the one
+  // writer that locked nothing: the first batch of an empty database, which may race another.
   const lockedTip = state !== undefined;
   const addressIds = new Map<string, bigint>();
   if (prepared.addresses.length > 0) {

@@ -1,8 +1,8 @@
-import { type Db, inClusters } from '@minetrace/shared/db';
+import { clusterMembers, type Db } from '@minetrace/shared/db';
 import { sql } from 'kysely';
 import type { FlowGraph, TraceEdge, TraceNode } from '../trace.types.js';
 import { TraceInputError } from './run-trace.js';
-import { LEG_DETAIL, toOutput, type WalkOutput } from './trace.repository.js';
+import { LEG_DETAIL, legJoins, toOutput, type WalkOutput } from './trace.repository.js';
 
 /** Bounds of a paths request. */
 export const PATH_LIMITS = {
@@ -71,7 +71,7 @@ async function resolveEndpoints(db: Db, entries: string[]): Promise<bigint[]> {
   }
   const result = await sql<{ id: bigint }>`
     SELECT id FROM addresses WHERE address = ANY(${addresses}::text[])
-    UNION SELECT a.id FROM addresses a WHERE ${inClusters('a', clusters)}`.execute(db);
+    UNION SELECT m.address_id FROM (${clusterMembers(clusters)}) m`.execute(db);
   return result.rows.map((row) => row.id);
 }
 
@@ -250,9 +250,7 @@ export async function findPaths(db: Db, request: PathsRequest): Promise<PathsRes
     ) l
     JOIN txs t ON t.id = l.tx_id JOIN blocks b ON b.height = t.height
     LEFT JOIN txs st ON st.id = l.spent_by_tx_id
-    LEFT JOIN addresses a ON a.id = l.address_id
-    LEFT JOIN address_clusters ac ON ac.address_id = a.id
-    LEFT JOIN clusters c ON c.id = ac.cluster_id`.execute(db);
+    ${legJoins('l.address_id')}`.execute(db);
   const links = new Map<string, PathLink>();
   for (const row of linkRows.rows) {
     const pair = list[row.i]!;

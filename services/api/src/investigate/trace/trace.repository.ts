@@ -49,7 +49,17 @@ interface LegRow {
   tags: Array<{ label: string; category: string; source: string; confidence: number }> | null;
 }
 
-/** The columns every output leg selects: address, cluster and tags resolved in the same statement. */
+/** The joins a leg's address and cluster columns read: `a`, `ac` and `c`, from the output's `column`. */
+export function legJoins(column: string): RawBuilder<unknown> {
+  return sql`LEFT JOIN addresses a ON a.id = ${sql.ref(column)}
+    LEFT JOIN address_clusters ac ON ac.address_id = a.id
+    LEFT JOIN clusters c ON c.id = ac.cluster_id`;
+}
+
+/**
+ * The columns every output leg selects: address, cluster and tags resolved in the same statement
+ * (from `legJoins`).
+ */
 export const LEG_DETAIL = sql`
   a.address, CASE WHEN a.id IS NULL THEN NULL ELSE coalesce(ac.cluster_id, a.id) END AS cluster_id,
   CASE WHEN a.id IS NULL THEN NULL ELSE coalesce(c.size, 1) END AS cluster_size,
@@ -127,9 +137,7 @@ export async function loadTxs(db: Db, ids: readonly bigint[]): Promise<Map<bigin
       ) l
       JOIN txs w ON w.id = l.owner JOIN blocks wb ON wb.height = w.height
       JOIN txs pt ON pt.id = l.tx_id JOIN blocks pb ON pb.height = pt.height
-      LEFT JOIN addresses a ON a.id = l.address_id
-      LEFT JOIN address_clusters ac ON ac.address_id = a.id
-      LEFT JOIN clusters c ON c.id = ac.cluster_id
+      ${legJoins('l.address_id')}
     ), tagged AS (
       -- Tags once per distinct address, not once per leg: a hop's legs repeat addresses.
       SELECT g.address, json_agg(json_build_object('label', g.label, 'category', g.category, 'source', g.source,
@@ -201,9 +209,7 @@ export async function loadSourceOutputs(db: Db, query: SourceQuery): Promise<Wal
     SELECT o.tx_id, o.n, o.value, o.address_id, o.spent_by_tx_id, t.txid, b.time, ${LEG_DETAIL}
     FROM src JOIN outputs o ON o.tx_id = src.tx_id AND o.n = src.n
     JOIN txs t ON t.id = o.tx_id JOIN blocks b ON b.height = t.height
-    LEFT JOIN addresses a ON a.id = o.address_id
-    LEFT JOIN address_clusters ac ON ac.address_id = a.id
-    LEFT JOIN clusters c ON c.id = ac.cluster_id
+    ${legJoins('o.address_id')}
     WHERE ${query.fromTime === null ? sql`TRUE` : sql`b.time >= ${query.fromTime}`}
       AND ${query.toTime === null ? sql`TRUE` : sql`b.time < ${query.toTime}`}
     ORDER BY o.tx_id, o.n`.execute(q),
