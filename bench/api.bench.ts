@@ -30,7 +30,8 @@
  * BENCH_API_SECONDS (10) per measure after BENCH_API_WARMUP (3) seconds of warm-up, in
  * BENCH_API_ROUNDS (2) rounds of API then floor;
  * BENCH_API_CONNECTIONS (50); BENCH_API_ADDRESSES (5000)
- * addresses looked up; BENCH_API_REDIS_URL rate-limits through Redis (default: in-process);
+ * addresses looked up; BENCH_API_MEASURES (`address,income`) the measures to run, e.g. `address`
+ * alone when profiling it; BENCH_API_REDIS_URL rate-limits through Redis (default: in-process);
  * BENCH_API_PROFILE_DIR writes the API process's CPU profile there (open it in Chrome DevTools);
  * TEST_DATABASE_URL as for the integration tests.
  * Goals: address lookups p99 < 50 ms; the API within 2× of the raw SQL floor (p99 and requests/s).
@@ -58,6 +59,7 @@ const ADDRESSES = Number(benchEnv('BENCH_API_ADDRESSES', '5000'));
 const REDIS_URL = benchEnv('BENCH_API_REDIS_URL', '') || undefined;
 /** Where the API process writes a V8 CPU profile (`.cpuprofile`) when it stops; empty: none. */
 const PROFILE_DIR = benchEnv('BENCH_API_PROFILE_DIR', '');
+const MEASURES = new Set(benchEnv('BENCH_API_MEASURES', 'address,income').split(','));
 const INCOME_ADDRESSES = 1000;
 const GOAL_P99_MS = 50;
 const GOAL_RATIO = 2;
@@ -416,21 +418,25 @@ export async function run(): Promise<void> {
       loops.push({ ...(await api!.loopDelay()), answered: window.answered });
       return window;
     };
-    await compare(
-      '(a) address(address): totals and first block',
-      () => apiWindow(addressBody),
-      () => driveSql(pool, ADDRESS_SQL, (i) => [addresses[i % addresses.length]], 'floor_address'),
-      GOAL_P99_MS,
-    );
-    printLoad(loops.splice(0));
+    if (MEASURES.has('address')) {
+      await compare(
+        '(a) address(address): totals and first block',
+        () => apiWindow(addressBody),
+        () => driveSql(pool, ADDRESS_SQL, (i) => [addresses[i % addresses.length]], 'floor_address'),
+        GOAL_P99_MS,
+      );
+      printLoad(loops.splice(0));
+    }
 
-    await compare(
-      `(b) miningIncome(addresses: ${incomeAddresses.length}, bucket: DAY)`,
-      () => apiWindow(() => incomeBody),
-      () => driveSql(pool, INCOME_SQL, () => [incomeAddresses]),
-      null,
-    );
-    printLoad(loops.splice(0));
+    if (MEASURES.has('income')) {
+      await compare(
+        `(b) miningIncome(addresses: ${incomeAddresses.length}, bucket: DAY)`,
+        () => apiWindow(() => incomeBody),
+        () => driveSql(pool, INCOME_SQL, () => [incomeAddresses]),
+        null,
+      );
+      printLoad(loops.splice(0));
+    }
 
     const audited = await pool.query<{ n: string }>(
       'SELECT count(*) AS n FROM audit_log WHERE api_key_id IS NULL',
