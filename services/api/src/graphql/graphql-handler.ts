@@ -1,11 +1,10 @@
 import { hash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { useGraphQlJit } from '@envelop/graphql-jit';
 import { type Network, networkFromChain } from '@minetrace/shared/chain';
 import { type Db, getChainState } from '@minetrace/shared/db';
 import type { Logger } from '@minetrace/shared/log';
-import { type DocumentNode, GraphQLError, getOperationAST, Kind } from 'graphql';
+import { GraphQLError, getOperationAST } from 'graphql';
 import { createSchema, createYoga, type Plugin } from 'graphql-yoga';
 import type { Authenticator } from '../auth/authenticator.js';
 import type { Principal } from '../auth/principal.js';
@@ -25,6 +24,7 @@ import {
   tipResolvers,
   transactionResolvers,
 } from './chain.resolvers.js';
+import { compiledExecution } from './compiled-execution.js';
 import {
   addressResolvers,
   clusterResolvers,
@@ -109,6 +109,11 @@ export interface GraphqlHandlerDeps {
    * `createJsonFastPath`); for comparing the two. @defaultValue true
    */
   jsonFastPath?: boolean;
+  /**
+   * false: every operation runs through graphql-js's executor, none compiled (see
+   * `compiledExecution`); for comparing the two. @defaultValue true
+   */
+  compiledExecution?: boolean;
 }
 
 /** The GraphQL endpoint and the GraphiQL page, as handlers for the API server's routes. */
@@ -142,15 +147,6 @@ export function hashVariables(variables: unknown): string | null {
   if (typeof variables === 'object' && Object.keys(variables).length === 0) return null;
   // One-shot: no Hash object per request.
   return hash('sha256', JSON.stringify(sortedKeys(variables)), 'hex');
-}
-
-/** True when the document defines exactly one operation (fragments aside). */
-export function hasOneOperation(document: DocumentNode): boolean {
-  let operations = 0;
-  for (const definition of document.definitions) {
-    if (definition.kind === Kind.OPERATION_DEFINITION) operations++;
-  }
-  return operations === 1;
 }
 
 function guardPlugin(limits: GuardLimits): Plugin<RequestContext> {
@@ -242,17 +238,7 @@ export function createGraphqlHandler(deps: GraphqlHandlerDeps): GraphqlHandler {
     },
     plugins: [
       guardPlugin(deps.limits),
-      // Operations run compiled to JavaScript (graphql-jit), once per document, instead of walked by
-      // the generic executor on every request: on the address lookup bench the API's CPU per answer
-      // fell from 556–586 to 420 µs. The plugin caches by document alone, so a document holding
-      // several operations runs through the executor, which honours the operation name.
-      useGraphQlJit(
-        {},
-        {
-          enableIf: (args) => hasOneOperation(args.document),
-          onError: (result) => logger.error({ errors: result.errors }, 'could not compile an operation'),
-        },
-      ),
+      ...(deps.compiledExecution === false ? [] : [compiledExecution(logger)]),
     ],
   });
 
