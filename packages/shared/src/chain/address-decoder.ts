@@ -64,6 +64,10 @@ export function checkAddress(value: string, network: Network | null): AddressChe
 export function addressLookupForm(value: string): string {
   if (value.length > MAX_INPUT_LENGTH) return value;
   const text = value.trim();
+  // Every human-readable part starts with a letter, so text that does not start with a capital is
+  // not a bech32 address in capitals, and is its own form (most lookups: a thousand per income query).
+  const first = text.charCodeAt(0);
+  if (!(first >= 65 && first <= 90)) return text;
   return bech32Hrp(text) !== undefined && text === text.toUpperCase() ? text.toLowerCase() : text;
 }
 
