@@ -1201,36 +1201,6 @@ describe('GraphQL API over HTTP on the indexed demo chain', () => {
     });
   });
 
-  describe('compiled operations', () => {
-    it('runs the operation named, whichever operation of the same document ran before', async () => {
-      const document = `query Tip { tip { height } }
-        query Block($h: Int) { block(height: $h) { height hash } }`;
-      const tip = await gql(document, undefined, { operationName: 'Tip' });
-      expect(tip.errors).toBeUndefined();
-      expect(tip.data).toEqual({ tip: { height: truth.tip.height } });
-      for (const height of [1, 2]) {
-        const block = await gql(document, { h: height }, { operationName: 'Block' });
-        expect(block.errors).toBeUndefined();
-        expect(block.data).toEqual({ block: { height, hash: truth.blocks[height]!.hash } });
-      }
-      const again = await gql(document, undefined, { operationName: 'Tip' });
-      expect(again.data).toEqual({ tip: { height: truth.tip.height } });
-    });
-
-    it('answers each run of one compiled operation from its own variables', async () => {
-      const query = 'query Block($h: Int) { block(height: $h) { height hash txCount } }';
-      for (const height of [3, 4, 3]) {
-        const { data, errors } = await gql(query, { h: height });
-        expect(errors).toBeUndefined();
-        expect(data.block.height).toBe(height);
-        expect(data.block.hash).toBe(truth.blocks[height]!.hash);
-      }
-      const wrongType = await gql(query, { h: 'three' });
-      expect(wrongType.data).toBeUndefined();
-      expect(wrongType.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
-    });
-  });
-
   describe('operations endpoints', () => {
     it('reports health with database and redis status', async () => {
       const body = await (await fetch(`${url}/health`)).json();

@@ -24,7 +24,6 @@ import {
   tipResolvers,
   transactionResolvers,
 } from './chain.resolvers.js';
-import { compiledExecution } from './compiled-execution.js';
 import {
   addressResolvers,
   clusterResolvers,
@@ -109,11 +108,6 @@ export interface GraphqlHandlerDeps {
    * `createJsonFastPath`); for comparing the two. @defaultValue true
    */
   jsonFastPath?: boolean;
-  /**
-   * false: every operation runs through graphql-js's executor, none compiled (see
-   * `compiledExecution`); for comparing the two. @defaultValue true
-   */
-  compiledExecution?: boolean;
 }
 
 /** The GraphQL endpoint and the GraphiQL page, as handlers for the API server's routes. */
@@ -236,10 +230,7 @@ export function createGraphqlHandler(deps: GraphqlHandlerDeps): GraphqlHandler {
         });
       },
     },
-    plugins: [
-      guardPlugin(deps.limits),
-      ...(deps.compiledExecution === false ? [] : [compiledExecution(logger)]),
-    ],
+    plugins: [guardPlugin(deps.limits)],
   });
 
   const shared = createSharedLoaders(deps.db);

@@ -63,8 +63,6 @@ export interface ApiServerDeps {
   maxUploadBytes?: number;
   /** false: plain JSON operations go through yoga's HTTP layer too (`GraphqlHandlerDeps.jsonFastPath`). */
   jsonFastPath?: boolean;
-  /** false: operations run through the generic executor (`GraphqlHandlerDeps.compiledExecution`). */
-  compiledExecution?: boolean;
 }
 
 /** A route handler: answers the request or returns false to fall through to 404. */
@@ -142,7 +140,6 @@ export function createApiServer(deps: ApiServerDeps): ApiServer {
     screen,
     limits,
     ...(deps.jsonFastPath === undefined ? {} : { jsonFastPath: deps.jsonFastPath }),
-    ...(deps.compiledExecution === undefined ? {} : { compiledExecution: deps.compiledExecution }),
   });
   const uploads = createUploadGate({
     db: deps.db,
