@@ -63,6 +63,8 @@ export interface ApiServerDeps {
   maxUploadBytes?: number;
   /** false: plain JSON operations go through yoga's HTTP layer too (`GraphqlHandlerDeps.jsonFastPath`). */
   jsonFastPath?: boolean;
+  /** What executes operations (`GraphqlHandlerDeps.executor`). */
+  executor?: 'graphql-js' | 'yoga';
 }
 
 /** A route handler: answers the request or returns false to fall through to 404. */
@@ -140,6 +142,7 @@ export function createApiServer(deps: ApiServerDeps): ApiServer {
     screen,
     limits,
     ...(deps.jsonFastPath === undefined ? {} : { jsonFastPath: deps.jsonFastPath }),
+    ...(deps.executor === undefined ? {} : { executor: deps.executor }),
   });
   const uploads = createUploadGate({
     db: deps.db,
