@@ -1,10 +1,8 @@
 import type { GroundTruth } from '@minetrace/devnet';
 import { createTestDatabase, type TestDatabase } from '@minetrace/shared/db/testing';
-import { createLogger } from '@minetrace/shared/log';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApiKey } from '../auth/api-key.repository.js';
-import { type ApiServer, createApiServer } from '../http/api-server.js';
-import { indexDemoChain } from '../testing/index.js';
+import { type ApiServerSet, indexDemoChain, listenApiServers } from '../testing/index.js';
 
 /**
  * Operations run through graphql-js's `execute` unless the server is told to use yoga's own executor
@@ -15,31 +13,25 @@ import { indexDemoChain } from '../testing/index.js';
 describe("GraphQL answers from graphql-js's executor and from yoga's", () => {
   let test: TestDatabase;
   let truth: GroundTruth;
-  const servers: ApiServer[] = [];
-  let graphqlJsUrl: string;
-  let yogaUrl: string;
+  let servers: ApiServerSet<'graphqlJs' | 'yoga'> | undefined;
   let key = '';
 
   beforeAll(async () => {
     test = await createTestDatabase('postgres');
     truth = await indexDemoChain(test.db, { tags: true });
     key = (await createApiKey(test.db, { name: 'investigator key', role: 'investigator' })).secret;
-    const start = async (executor: 'graphql-js' | 'yoga') => {
-      const server = createApiServer({
-        db: test.db,
-        config: { API_HOST: '127.0.0.1', API_PORT: 0, API_MAX_COST: 100_000 },
-        logger: createLogger({ level: 'silent' }),
-        executor,
-      });
-      servers.push(server);
-      return server.listen();
-    };
-    graphqlJsUrl = await start('graphql-js');
-    yogaUrl = await start('yoga');
+    servers = await listenApiServers(
+      test.db,
+      { API_MAX_COST: 100_000 },
+      {
+        graphqlJs: { executor: 'graphql-js' },
+        yoga: { executor: 'yoga' },
+      },
+    );
   }, 240_000);
 
   afterAll(async () => {
-    for (const server of servers) await server.close();
+    await servers?.close();
     await test?.close();
   });
 
@@ -196,8 +188,8 @@ describe("GraphQL answers from graphql-js's executor and from yoga's", () => {
 
   it.each(cases)('%s', async (_name, body) => {
     const text = JSON.stringify(body());
-    const graphqlJs = await ask(graphqlJsUrl, text);
-    const yoga = await ask(yogaUrl, text);
+    const graphqlJs = await ask(servers!.urls.graphqlJs, text);
+    const yoga = await ask(servers!.urls.yoga, text);
     expect(graphqlJs).toEqual(yoga);
     expect(graphqlJs.status).toBeLessThan(500);
   });

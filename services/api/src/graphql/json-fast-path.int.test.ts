@@ -1,10 +1,8 @@
 import type { GroundTruth } from '@minetrace/devnet';
 import { createTestDatabase, type TestDatabase } from '@minetrace/shared/db/testing';
-import { createLogger } from '@minetrace/shared/log';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApiKey } from '../auth/api-key.repository.js';
-import { type ApiServer, createApiServer } from '../http/api-server.js';
-import { indexDemoChain } from '../testing/index.js';
+import { type ApiServerSet, indexDemoChain, listenApiServers } from '../testing/index.js';
 
 /**
  * Plain JSON operations take the handler's fast path; with it off, yoga's HTTP layer answers them.
@@ -14,9 +12,7 @@ import { indexDemoChain } from '../testing/index.js';
 describe('GraphQL answers with and without the JSON fast path', () => {
   let test: TestDatabase;
   let truth: GroundTruth;
-  const servers: ApiServer[] = [];
-  let fastUrl: string;
-  let yogaUrl: string;
+  let servers: ApiServerSet<'fast' | 'yoga'> | undefined;
   const keys: Record<'investigator' | 'screener', string> = { investigator: '', screener: '' };
 
   beforeAll(async () => {
@@ -25,22 +21,18 @@ describe('GraphQL answers with and without the JSON fast path', () => {
     for (const role of ['investigator', 'screener'] as const) {
       keys[role] = (await createApiKey(test.db, { name: `${role} key`, role })).secret;
     }
-    const start = async (jsonFastPath: boolean) => {
-      const server = createApiServer({
-        db: test.db,
-        config: { API_HOST: '127.0.0.1', API_PORT: 0, API_MAX_COST: 10_000 },
-        logger: createLogger({ level: 'silent' }),
-        jsonFastPath,
-      });
-      servers.push(server);
-      return server.listen();
-    };
-    fastUrl = await start(true);
-    yogaUrl = await start(false);
+    servers = await listenApiServers(
+      test.db,
+      { API_MAX_COST: 10_000 },
+      {
+        fast: { jsonFastPath: true },
+        yoga: { jsonFastPath: false },
+      },
+    );
   }, 240_000);
 
   afterAll(async () => {
-    for (const server of servers) await server.close();
+    await servers?.close();
     await test?.close();
   });
 
@@ -122,8 +114,8 @@ describe('GraphQL answers with and without the JSON fast path', () => {
 
   it.each(cases)('%s', async (_name, body, role = 'investigator', extra = {}) => {
     const text = JSON.stringify(body());
-    const fast = await ask(fastUrl, text, role, extra);
-    const yoga = await ask(yogaUrl, text, role, extra);
+    const fast = await ask(servers!.urls.fast, text, role, extra);
+    const yoga = await ask(servers!.urls.yoga, text, role, extra);
     expect(fast).toEqual(yoga);
     expect(fast.status).toBeLessThan(500);
   });

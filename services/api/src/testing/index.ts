@@ -2,6 +2,7 @@
  * Test harness shared by the API's and the CLI's integration tests (`@minetrace/api/testing`): never
  * imported by production code.
  */
+export { type ApiServerSet, listenApiServers } from './api-servers.js';
 export {
   type IndexChainOptions,
   type IndexDemoChainOptions,
