@@ -160,21 +160,25 @@ export function hashVariables(variables: unknown): string | null {
  */
 const graphqlJsExecutor: Plugin<RequestContext> = {
   onExecute({ setExecuteFn }) {
-    setExecuteFn((args) => {
-      const result = graphqlExecute(args);
-      // An operation that cannot start (a variable of the wrong type) gives errors without data, at
-      // once. They are the request's: yoga answers them 400 when its executor marks them so.
-      if (!('then' in result) && !('data' in result) && result.errors !== undefined) {
-        for (const error of result.errors) {
-          Object.defineProperty(error, 'extensions', {
-            value: { ...error.extensions, http: { ...(error.extensions.http ?? {}), status: 400 } },
-          });
-        }
-      }
-      return result;
-    });
+    setExecuteFn(executeMarkingRequestErrors);
   },
 };
+
+function executeMarkingRequestErrors(
+  args: Parameters<typeof graphqlExecute>[0],
+): ReturnType<typeof graphqlExecute> {
+  const result = graphqlExecute(args);
+  // An operation that cannot start (a variable of the wrong type) gives errors without data, at
+  // once. They are the request's: yoga answers them 400 when its executor marks them so.
+  if (!('then' in result) && !('data' in result) && result.errors !== undefined) {
+    for (const error of result.errors) {
+      Object.defineProperty(error, 'extensions', {
+        value: { ...error.extensions, http: { ...(error.extensions.http ?? {}), status: 400 } },
+      });
+    }
+  }
+  return result;
+}
 
 function guardPlugin(limits: GuardLimits): Plugin<RequestContext> {
   return {
