@@ -1,6 +1,8 @@
 import { scriptTypeName } from '@minetrace/shared/chain';
+import type { ApiContext } from './api-context.js';
 import { addressTxCursor } from './chain.resolvers.js';
-import type { PayoutModel } from './models.js';
+import type { FlowTotals } from './loaders.js';
+import type { AddressModel, PayoutModel } from './models.js';
 import { encodeCursor, parsePage, toConnection } from './pagination.js';
 import type {
   AddressResolvers,
@@ -14,21 +16,31 @@ import { toUnix } from './scalars.js';
 /** Cursor of a payout: its output, which orders payouts in chain order. */
 export const payoutCursor = (payout: PayoutModel) => encodeCursor('payout', [payout.payout_tx_id, payout.n]);
 
+/** `pick` of the address's totals: at once when its summary holds them, else through the loader. */
+function withTotals<T>(
+  address: AddressModel,
+  ctx: ApiContext,
+  pick: (totals: FlowTotals) => T,
+): T | Promise<T> {
+  const known = address.summary?.totals;
+  return known !== undefined ? pick(known) : ctx.loaders.addressTotals.load(address.id).then(pick);
+}
+
 export const addressResolvers: AddressResolvers = {
   address: (address) => address.address,
   scriptType: (address) => scriptTypeName(address.script_type),
-  firstSeen: async (address, _args, ctx) => {
-    const block = await ctx.loaders.blockByHeight.load(address.first_height);
-    if (block === null) throw new Error(`block ${address.first_height} is missing`);
-    return block;
+  firstSeen: (address, _args, ctx) => {
+    const known = address.summary?.firstBlock;
+    if (known !== undefined && known !== null) return known;
+    return ctx.loaders.blockByHeight.load(address.first_height).then((block) => {
+      if (block === null) throw new Error(`block ${address.first_height} is missing`);
+      return block;
+    });
   },
-  received: async (address, _args, ctx) => (await ctx.loaders.addressTotals.load(address.id)).received,
-  sent: async (address, _args, ctx) => (await ctx.loaders.addressTotals.load(address.id)).sent,
-  balance: async (address, _args, ctx) => {
-    const totals = await ctx.loaders.addressTotals.load(address.id);
-    return totals.received - totals.sent;
-  },
-  txCount: async (address, _args, ctx) => (await ctx.loaders.addressTotals.load(address.id)).txCount,
+  received: (address, _args, ctx) => withTotals(address, ctx, (totals) => totals.received),
+  sent: (address, _args, ctx) => withTotals(address, ctx, (totals) => totals.sent),
+  balance: (address, _args, ctx) => withTotals(address, ctx, (totals) => totals.received - totals.sent),
+  txCount: (address, _args, ctx) => withTotals(address, ctx, (totals) => totals.txCount),
   transactions: async (address, args, ctx) => {
     const page = parsePage(args, 'atx', 1, ctx.maxPage);
     const rows = await ctx.loaders.addressTxPage.load({

@@ -13,7 +13,7 @@ import { type TagView, tagCountsOfClusters, tagsOfAddresses } from '@minetrace/s
 import DataLoader from 'dataloader';
 import { type RawBuilder, sql } from 'kysely';
 import { createTurnBatcher } from '../turn-batcher.js';
-import type { ClusterModel, PayoutModel, PoolModel } from './models.js';
+import type { AddressModel, ClusterModel, PayoutModel, PoolModel } from './models.js';
 
 /** Totals of one address (or cluster): satoshis in, satoshis out, and distinct transactions. */
 export interface FlowTotals {
@@ -57,10 +57,11 @@ export interface Loaders {
   addressByString: DataLoader<string, Address | null>;
   addressTotals: DataLoader<bigint, FlowTotals>;
   /**
-   * An address with its totals and first block, in one statement; primes `addressTotals` and
-   * `blockByHeight`, so an `address` lookup asking for them costs one round trip, not three.
+   * An address with its totals and first block (its `summary`), in one statement; primes
+   * `addressTotals` and `blockByHeight`, so an `address` lookup asking for them costs one round
+   * trip, not three.
    */
-  addressSummary: DataLoader<string, Address | null>;
+  addressSummary: DataLoader<string, AddressModel | null>;
   tagsByAddress: DataLoader<string, TagModel[]>;
   blockTxPage: DataLoader<PageKey<number>, PageRows<Tx>>;
   addressTxPage: DataLoader<PageKey<bigint>, PageRows<Tx>>;
@@ -363,37 +364,37 @@ export function createLoaders(db: Db, shared: SharedLoaders = createSharedLoader
       return rows.map((row) => {
         if (row instanceof Error) throw row;
         if (row === null) return null;
-        const address: Address = {
+        const totals: FlowTotals = { received: row.received, sent: row.sent, txCount: Number(row.n) };
+        const firstBlock: Block | null =
+          row.b_height === null
+            ? null
+            : {
+                height: row.b_height,
+                hash: row.b_hash,
+                prev_hash: row.b_prev_hash,
+                time: row.b_time,
+                version: row.b_version,
+                bits: row.b_bits,
+                nonce: row.b_nonce,
+                size: row.b_size,
+                weight: row.b_weight,
+                pool_id: row.b_pool_id,
+                pool_match: row.b_pool_match,
+                coinbase_tag: row.b_coinbase_tag,
+                subsidy: row.b_subsidy,
+                fees: row.b_fees,
+                tx_count: row.b_tx_count,
+              };
+        const address: AddressModel = {
           id: row.id,
           address: row.address,
           script_type: row.script_type,
           first_height: row.first_height,
+          summary: { totals, firstBlock },
         };
-        loaders.addressTotals.prime(row.id, {
-          received: row.received,
-          sent: row.sent,
-          txCount: Number(row.n),
-        });
+        loaders.addressTotals.prime(row.id, totals);
         loaders.addressByString.prime(row.address, address);
-        if (row.b_height !== null) {
-          loaders.blockByHeight.prime(row.b_height, {
-            height: row.b_height,
-            hash: row.b_hash,
-            prev_hash: row.b_prev_hash,
-            time: row.b_time,
-            version: row.b_version,
-            bits: row.b_bits,
-            nonce: row.b_nonce,
-            size: row.b_size,
-            weight: row.b_weight,
-            pool_id: row.b_pool_id,
-            pool_match: row.b_pool_match,
-            coinbase_tag: row.b_coinbase_tag,
-            subsidy: row.b_subsidy,
-            fees: row.b_fees,
-            tx_count: row.b_tx_count,
-          });
-        }
+        if (firstBlock !== null) loaders.blockByHeight.prime(firstBlock.height, firstBlock);
         return address;
       });
     }),

@@ -1,4 +1,5 @@
 import type { Address, Block, Output, Payout, Tx } from '@minetrace/shared/db';
+import type { FlowTotals } from './loaders.js';
 
 /**
  * What each GraphQL object type's resolvers receive as parent: the database row it was loaded
@@ -7,7 +8,16 @@ import type { Address, Block, Output, Payout, Tx } from '@minetrace/shared/db';
  */
 export type BlockModel = Block;
 export type TxModel = Tx;
-export type AddressModel = Address;
+/**
+ * An address row; loaded through `addressSummary` it also carries its totals and first block, which
+ * its fields then return as values: one promise (and microtask) fewer per field on the commonest
+ * lookup, where the loaders' cache would hand each field the same values as a promise.
+ */
+export type AddressModel = Address & { summary?: AddressSummary };
+export interface AddressSummary {
+  totals: FlowTotals;
+  firstBlock: Block | null;
+}
 export type OutputModel = Output;
 
 /** An input of `tx_id`: the output it spent (null for a coinbase input). */
