@@ -4,7 +4,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { type Network, networkFromChain } from '@minetrace/shared/chain';
 import { type Db, getChainState } from '@minetrace/shared/db';
 import type { Logger } from '@minetrace/shared/log';
-import { GraphQLError, getOperationAST, execute as graphqlExecute } from 'graphql';
+import { type ExecutionArgs, type ExecutionResult, GraphQLError, getOperationAST } from 'graphql';
 import { createSchema, createYoga, type Plugin } from 'graphql-yoga';
 import type { Authenticator } from '../auth/authenticator.js';
 import type { Principal } from '../auth/principal.js';
@@ -33,7 +33,7 @@ import {
 } from './entity.resolvers.js';
 import { ERROR_CODES, type ErrorCode } from './errors.js';
 import { jobResolvers } from './jobs.resolvers.js';
-import { createJsonFastPath, readAnswer } from './json-fast-path.js';
+import { createJsonFastPath, executeMarkingRequestErrors, readAnswer } from './json-fast-path.js';
 import { createSharedLoaders } from './loaders.js';
 import { checkOperation, type GuardLimits, measureOperation, rejectionError } from './operation-guard.js';
 import { queryResolvers } from './query.resolvers.js';
@@ -109,8 +109,9 @@ export interface GraphqlHandlerDeps {
    */
   jsonFastPath?: boolean;
   /**
-   * What executes operations: graphql-js's `execute`, or `yoga`'s own (@graphql-tools/executor); for
-   * comparing the two. @defaultValue 'graphql-js'
+   * What executes operations: graphql-js's `execute`, or `yoga`'s own (@graphql-tools/executor), which
+   * also turns the JSON fast path off (it calls graphql-js's); for comparing the two.
+   * @defaultValue 'graphql-js'
    */
   executor?: 'graphql-js' | 'yoga';
 }
@@ -164,41 +165,34 @@ const graphqlJsExecutor: Plugin<RequestContext> = {
   },
 };
 
-function executeMarkingRequestErrors(
-  args: Parameters<typeof graphqlExecute>[0],
-): ReturnType<typeof graphqlExecute> {
-  const result = graphqlExecute(args);
-  // An operation that cannot start (a variable of the wrong type) gives errors without data, at
-  // once. They are the request's: yoga answers them 400 when its executor marks them so.
-  if (!('then' in result) && !('data' in result) && result.errors !== undefined) {
-    for (const error of result.errors) {
-      Object.defineProperty(error, 'extensions', {
-        value: { ...error.extensions, http: { ...(error.extensions.http ?? {}), status: 400 } },
-      });
-    }
-  }
-  return result;
+/**
+ * Before an operation executes: records its name, type, variables hash and cost for the audit log,
+ * and refuses it (a result to answer instead) when the caller's role or the limits forbid it.
+ */
+function guardOperation(limits: GuardLimits, args: ExecutionArgs): ExecutionResult | null {
+  const ctx = args.contextValue as RequestContext;
+  const operation = getOperationAST(args.document, args.operationName);
+  ctx.audit.operationName = operation?.name?.value ?? args.operationName ?? null;
+  ctx.audit.operationType = operation?.operation ?? null;
+  ctx.audit.variablesHash = hashVariables(args.variableValues);
+  if (operation === null || operation === undefined) return null;
+  const shape = measureOperation(
+    args.schema,
+    args.document,
+    operation,
+    (args.variableValues ?? {}) as Record<string, unknown>,
+    limits.maxPage,
+  );
+  ctx.audit.cost = shape.cost;
+  const rejection = checkOperation(shape, ctx.principal.role, limits);
+  return rejection === null ? null : { errors: [rejectionError(rejection)] };
 }
 
 function guardPlugin(limits: GuardLimits): Plugin<RequestContext> {
   return {
     onExecute({ args, setResultAndStopExecution }) {
-      const ctx = args.contextValue as RequestContext;
-      const operation = getOperationAST(args.document, args.operationName);
-      ctx.audit.operationName = operation?.name?.value ?? args.operationName ?? null;
-      ctx.audit.operationType = operation?.operation ?? null;
-      ctx.audit.variablesHash = hashVariables(args.variableValues);
-      if (operation === null || operation === undefined) return;
-      const shape = measureOperation(
-        args.schema,
-        args.document,
-        operation,
-        (args.variableValues ?? {}) as Record<string, unknown>,
-        limits.maxPage,
-      );
-      ctx.audit.cost = shape.cost;
-      const rejection = checkOperation(shape, ctx.principal.role, limits);
-      if (rejection !== null) setResultAndStopExecution({ errors: [rejectionError(rejection)] });
+      const refused = guardOperation(limits, args);
+      if (refused !== null) setResultAndStopExecution(refused);
     },
   };
 }
@@ -243,8 +237,22 @@ function withCodes(text: string, status: number): { text: string; outcome: strin
 
 export function createGraphqlHandler(deps: GraphqlHandlerDeps): GraphqlHandler {
   const logger = deps.logger.child({ component: 'graphql' });
+  // Unexpected errors reach clients as "Unexpected error." without message or stack; the log keeps them.
+  const maskError = (error: unknown, message: string): GraphQLError => {
+    const original = error instanceof GraphQLError ? error.originalError : error;
+    if (error instanceof GraphQLError && (original === undefined || original instanceof GraphQLError)) {
+      return error;
+    }
+    logger.error({ err: original }, 'resolver failed');
+    return new GraphQLError(message, {
+      extensions: { code: 'INTERNAL_SERVER_ERROR' },
+      ...(error instanceof GraphQLError ? { nodes: error.nodes, path: error.path } : {}),
+    });
+  };
+  const schema = createSchema<RequestContext>({ typeDefs, resolvers });
+  const executor = deps.executor === 'yoga' ? [] : [graphqlJsExecutor];
   const yoga = createYoga<RequestContext>({
-    schema: createSchema<RequestContext>({ typeDefs, resolvers }),
+    schema,
     graphqlEndpoint: '/graphql',
     graphiql: { title: 'minetrace', defaultQuery: DEFAULT_QUERY },
     landingPage: false,
@@ -253,25 +261,21 @@ export function createGraphqlHandler(deps: GraphqlHandlerDeps): GraphqlHandler {
     // every body through a second stream (a third of its per-request work on small queries).
     maxRequestBodySize: false,
     // Unexpected errors reach clients as "Unexpected error." without message or stack; the log keeps them.
-    maskedErrors: {
-      isDev: false,
-      maskError(error, message) {
-        const original = error instanceof GraphQLError ? error.originalError : error;
-        if (error instanceof GraphQLError && (original === undefined || original instanceof GraphQLError)) {
-          return error;
-        }
-        logger.error({ err: original }, 'resolver failed');
-        return new GraphQLError(message, {
-          extensions: { code: 'INTERNAL_SERVER_ERROR' },
-          ...(error instanceof GraphQLError ? { nodes: error.nodes, path: error.path } : {}),
-        });
-      },
-    },
-    plugins: [guardPlugin(deps.limits), ...(deps.executor === 'yoga' ? [] : [graphqlJsExecutor])],
+    maskedErrors: { isDev: false, maskError },
+    plugins: [guardPlugin(deps.limits), ...executor],
   });
 
   const shared = createSharedLoaders(deps.db);
-  const fastPath = deps.jsonFastPath === false ? null : createJsonFastPath(yoga);
+  const fastPath =
+    deps.jsonFastPath === false || deps.executor === 'yoga'
+      ? null
+      : createJsonFastPath({
+          yoga,
+          schema,
+          guard: (args) => guardOperation(deps.limits, args),
+          execute: executeMarkingRequestErrors,
+          maskError,
+        });
   // yoga's own fetch classes: a global (undici) Request costs more to build and to read back.
   const yogaRequest = (req: IncomingMessage, body: Buffer | undefined) => {
     const headers = new yoga.fetchAPI.Headers();

@@ -1,5 +1,6 @@
 import type { GroundTruth } from '@minetrace/devnet';
 import { createTestDatabase, type TestDatabase } from '@minetrace/shared/db/testing';
+import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApiKey } from '../auth/api-key.repository.js';
 import { type ApiServerSet, indexDemoChain, listenApiServers } from '../testing/index.js';
@@ -118,5 +119,31 @@ describe('GraphQL answers with and without the JSON fast path', () => {
     const yoga = await ask(servers!.urls.yoga, text, role, extra);
     expect(fast).toEqual(yoga);
     expect(fast.status).toBeLessThan(500);
+  });
+
+  it('masks a failure the resolvers did not expect as yoga does, beside the data that resolved', async () => {
+    // The tags table gone: the tag lookup fails inside Postgres, with a cause clients must not see.
+    await sql`ALTER TABLE tags RENAME TO tags_away`.execute(test.db);
+    try {
+      const text = JSON.stringify({
+        query: `{ tip { height } address(address: "${suspect().addresses[0]}") { balance tags { label } } }`,
+      });
+      const fast = await ask(servers!.urls.fast, text, 'investigator', {});
+      const yoga = await ask(servers!.urls.yoga, text, 'investigator', {});
+      expect(fast).toEqual(yoga);
+      const body = JSON.parse(fast.text);
+      expect(body.data.tip.height).toBeGreaterThan(0);
+      expect(body.errors).toEqual([
+        {
+          message: 'Unexpected error.',
+          locations: expect.any(Array),
+          path: ['address', 'tags'],
+          extensions: { code: 'INTERNAL_SERVER_ERROR' },
+        },
+      ]);
+      expect(fast.text).not.toMatch(/tags_away|relation|postgres|stack|\.ts:/i);
+    } finally {
+      await sql`ALTER TABLE tags_away RENAME TO tags`.execute(test.db);
+    }
   });
 });

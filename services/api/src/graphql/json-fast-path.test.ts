@@ -1,23 +1,25 @@
-import { GraphQLError } from 'graphql';
-import { createSchema, createYoga, type Plugin } from 'graphql-yoga';
+import { type ExecutionArgs, type ExecutionResult, GraphQLError } from 'graphql';
+import { createSchema, createYoga, maskError, type Plugin } from 'graphql-yoga';
 import { describe, expect, it } from 'vitest';
-import { createJsonFastPath, plainJsonParams } from './json-fast-path.js';
+import { createJsonFastPath, executeMarkingRequestErrors, plainJsonParams } from './json-fast-path.js';
 
 type Context = { user: string };
 
+/** A check before executing, as the server's cost guard: the fast path calls it, yoga as a plugin. */
+const refusal = (args: ExecutionArgs): ExecutionResult | null =>
+  args.operationName === 'Refused'
+    ? { errors: [new GraphQLError('refused', { extensions: { code: 'FORBIDDEN' } })] }
+    : null;
+
 const stopped: Plugin<Context> = {
   onExecute({ args, setResultAndStopExecution }) {
-    if (args.operationName === 'Refused') {
-      setResultAndStopExecution({
-        errors: [new GraphQLError('refused', { extensions: { code: 'FORBIDDEN' } })],
-      });
-    }
+    const refused = refusal(args);
+    if (refused !== null) setResultAndStopExecution(refused);
   },
 };
 
-const yoga = createYoga<Context>({
-  schema: createSchema<Context>({
-    typeDefs: /* GraphQL */ `
+const schema = createSchema<Context>({
+  typeDefs: /* GraphQL */ `
       type Query {
         hello(name: String!): String!
         who: String!
@@ -29,27 +31,37 @@ const yoga = createYoga<Context>({
         touch: Int!
       }
     `,
-    resolvers: {
-      Query: {
-        hello: (_, { name }: { name: string }) => `hello ${name}`,
-        who: (_parent, _args, context: Context) => context.user,
-        bad: () => {
-          throw new GraphQLError('no such thing', { extensions: { code: 'NOT_FOUND' } });
-        },
-        crash: () => {
-          throw new Error('secret detail');
-        },
-        big: () => [1, 2, 3],
+  resolvers: {
+    Query: {
+      hello: (_, { name }: { name: string }) => `hello ${name}`,
+      who: (_parent, _args, context: Context) => context.user,
+      bad: () => {
+        throw new GraphQLError('no such thing', { extensions: { code: 'NOT_FOUND' } });
       },
-      Mutation: { touch: () => 1 },
+      crash: () => {
+        throw new Error('secret detail');
+      },
+      big: () => [1, 2, 3],
     },
-  }),
+    Mutation: { touch: () => 1 },
+  },
+});
+
+const yoga = createYoga<Context>({
+  schema,
   maskedErrors: true,
   logging: false,
   maxRequestBodySize: false,
   plugins: [stopped],
 });
-const fast = createJsonFastPath(yoga);
+const fast = createJsonFastPath<Context>({
+  yoga,
+  schema,
+  guard: refusal,
+  execute: executeMarkingRequestErrors,
+  // yoga's own masking, which gives a GraphQLError though typed as an Error.
+  maskError: (error, message) => maskError(error, message) as GraphQLError,
+});
 const JSON_HEADERS = { 'content-type': 'application/json' };
 
 async function both(body: unknown, headers: Record<string, string> = JSON_HEADERS) {

@@ -1,6 +1,16 @@
 import type { IncomingHttpHeaders } from 'node:http';
-import { getOperationAST } from 'graphql';
-import { isAsyncIterable, processRegularResult, type YogaServerInstance } from 'graphql-yoga';
+import {
+  type DocumentNode,
+  type ExecutionArgs,
+  type ExecutionResult,
+  execute,
+  type GraphQLError,
+  type GraphQLSchema,
+  getOperationAST,
+  parse,
+  validate,
+} from 'graphql';
+import { processRegularResult, type YogaServerInstance } from 'graphql-yoga';
 
 /** The fields of a GraphQL-over-HTTP POST body, as yoga accepts them. */
 interface JsonParams {
@@ -73,59 +83,111 @@ export interface JsonFastPath<TContext> {
   run(headers: IncomingHttpHeaders, body: Buffer, context: TContext): Promise<TextAnswer | null>;
 }
 
+/** What the fast path does in place of yoga's plugins; each must be what the server's plugins do. */
+// biome-ignore lint/suspicious/noExplicitAny: yoga's own bound on a server context.
+export interface JsonFastPathOptions<TContext extends Record<string, any>> {
+  /** The server's yoga: it answers the results that hold errors, as its own result processor. */
+  // biome-ignore lint/complexity/noBannedTypes: yoga's type for "no user context".
+  yoga: YogaServerInstance<TContext, {}>;
+  schema: GraphQLSchema;
+  /** The server's check before executing (its `onExecute` plugin): a result answers instead. */
+  guard?: (args: ExecutionArgs) => ExecutionResult | null;
+  /** The server's executor. */
+  execute: (args: ExecutionArgs) => ExecutionResult | Promise<ExecutionResult>;
+  /** The server's masking of unexpected errors (`maskedErrors.maskError`), given yoga's message. */
+  maskError: (error: GraphQLError, message: string) => GraphQLError;
+}
+
+/** graphql-js's `execute`, marking the errors of an operation that cannot start as yoga's executor does. */
+export function executeMarkingRequestErrors(args: ExecutionArgs): ExecutionResult | Promise<ExecutionResult> {
+  const result = execute(args);
+  // An operation that cannot start (a variable of the wrong type) gives errors without data, at
+  // once. They are the request's: yoga answers them 400 when its executor marks them so.
+  if (!('then' in result) && !('data' in result) && result.errors !== undefined) {
+    for (const error of result.errors) {
+      Object.defineProperty(error, 'extensions', {
+        value: { ...error.extensions, http: { ...(error.extensions.http ?? {}), status: 400 } },
+      });
+    }
+  }
+  return result;
+}
+
 const JSON_CONTENT_TYPE = 'application/json; charset=utf-8';
+/** yoga's message for a masked error (its `maskedErrors.errorMessage` default). */
+const MASKED_MESSAGE = 'Unexpected error.';
+/** Documents kept parsed and validated, as yoga's own cache keeps (1,024). */
+const DOCUMENT_CACHE_SIZE = 1024;
+
+/**
+ * Query texts already parsed and validated: the document, or null when it failed either (yoga then
+ * answers it with the reason). The oldest entry goes first when full; a plain Map because a lookup
+ * here runs once per request and yoga's LRU cost more than the rest of this path's bookkeeping.
+ */
+function createDocumentCache(schema: GraphQLSchema) {
+  const documents = new Map<string, DocumentNode | null>();
+  return (query: string): DocumentNode | null => {
+    const known = documents.get(query);
+    if (known !== undefined) return known;
+    let document: DocumentNode | null;
+    try {
+      document = parse(query);
+      if (validate(schema, document).length > 0) document = null;
+    } catch {
+      document = null;
+    }
+    if (documents.size >= DOCUMENT_CACHE_SIZE) documents.delete(documents.keys().next().value!);
+    documents.set(query, document);
+    return document;
+  };
+}
 
 /**
  * Most API traffic is machines POSTing one small JSON operation. yoga answers those through its
- * fetch-API layer (a Request, plugins per HTTP hook, a Response), which costs more CPU than
- * executing a one-row lookup. This path executes them through the same envelop instance (the
- * same parser and validation caches, the same plugins: cost guard, masked errors) and answers as
- * yoga's own processor does: a result without errors as 200 JSON directly, any other through that
- * processor, so the answer is the one yoga would give. Everything else
- * (GraphiQL, GET, batches, parse and validation errors, CORS) still goes through yoga, and a test
- * compares the two paths answer for answer.
+ * fetch-API layer (a Request, plugins per HTTP hook, a Response) and envelop's chain of hooks, which
+ * cost more CPU than executing a one-row lookup. This path does for them what the server's plugins
+ * do, called directly: the same guard, executor and error masking (`JsonFastPathOptions`), on
+ * documents it parses and validates with graphql-js as yoga does, and answers a result without
+ * errors as 200 JSON; a result with errors goes through yoga's own result processor, which sets
+ * the status, so the answer is the one yoga would give. Everything else (GraphiQL, GET, batches,
+ * parse and validation errors, CORS) still goes through yoga, and tests compare the two paths
+ * answer for answer, on a toy schema and on the API's.
  */
 // biome-ignore lint/suspicious/noExplicitAny: yoga's own bound on a server context.
 export function createJsonFastPath<TContext extends Record<string, any>>(
-  // biome-ignore lint/complexity/noBannedTypes: yoga's type for "no user context".
-  yoga: YogaServerInstance<TContext, {}>,
+  options: JsonFastPathOptions<TContext>,
 ): JsonFastPath<TContext> {
+  const { yoga, schema, guard, execute } = options;
+  const documentOf = createDocumentCache(schema);
   return {
     async run(headers, body, context) {
       const params = plainJsonParams(headers, body);
       if (params === null) return null;
-      // yoga's plugins read the request's method (a parse error is marked as the request's, and
-      // cached so); nothing here reads more of it.
-      const request = { method: 'POST' } as Request;
-      const enveloped = yoga.getEnveloped({ ...context, params, request });
-      let document: ReturnType<typeof enveloped.parse>;
-      try {
-        document = enveloped.parse(params.query);
-      } catch {
-        return null;
-      }
-      if (enveloped.validate(enveloped.schema, document).length > 0) return null;
-      const operation = getOperationAST(document, params.operationName ?? undefined);
+      const document = documentOf(params.query);
+      if (document === null) return null;
+      const operationName = params.operationName ?? undefined;
+      const operation = getOperationAST(document, operationName);
       if (operation === null || operation === undefined || operation.operation === 'subscription')
         return null;
-      const contextValue = await enveloped.contextFactory();
-      const result = await enveloped.execute({
-        schema: enveloped.schema,
+      const args: ExecutionArgs = {
+        schema,
         document,
-        contextValue,
+        contextValue: context,
         variableValues: params.variables ?? undefined,
-        operationName: params.operationName ?? undefined,
-      });
-      if (isAsyncIterable(result)) {
-        // The schema has no @defer or @stream: a query or mutation gives one result.
-        throw new Error('an operation gave a stream of results');
-      }
+        operationName,
+      };
+      let result = guard?.(args) ?? (await execute(args));
       // A result without errors or extensions is what nearly every request gives: yoga answers it
       // 200 with the result as JSON, and building its Response to read the text back cost more than
       // the serialization. Anything else goes through yoga's processor, which sets the status.
       if (result.errors === undefined && result.extensions === undefined) {
-        const stringify = (result as { stringify?: (value: unknown) => string }).stringify ?? JSON.stringify;
-        return { status: 200, headers: { 'content-type': JSON_CONTENT_TYPE }, text: stringify(result) };
+        return { status: 200, headers: { 'content-type': JSON_CONTENT_TYPE }, text: JSON.stringify(result) };
+      }
+      if (result.errors !== undefined) {
+        result = {
+          ...result,
+          errors: result.errors.map((error) => options.maskError(error, MASKED_MESSAGE)),
+        };
       }
       return readAnswer(await processRegularResult(result, yoga.fetchAPI, 'application/json'));
     },
