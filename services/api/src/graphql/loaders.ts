@@ -217,76 +217,54 @@ export function createSharedLoaders(db: Db): SharedLoaders {
   };
 }
 
-/** A request's loaders; `shared` batches across requests (omitted: this request's own). */
-export function createLoaders(db: Db, shared: SharedLoaders = createSharedLoaders(db)): Loaders {
-  const clusterTagSummary = new DataLoader<bigint, ClusterTagModel[]>(async (ids) => {
-    const rows = await tagCountsOfClusters(db, ids);
-    return groupBy(ids, rows, (row) => row.clusterId).map((list) =>
-      list.map((row) => ({
-        tag: {
-          label: row.label,
-          category: row.category,
-          source: row.source,
-          confidence: row.confidence,
-          actor: row.actor,
-          abuse: row.abuse,
-          isClusterDefiner: row.isClusterDefiner,
-          createdAt: row.createdAt,
-        },
-        addressCount: row.addressCount,
-      })),
-    );
+/** Satoshis received and sent, and distinct transactions, of each address or cluster of `ids`. */
+async function flowTotals(
+  db: Db,
+  groupExpr: 'address' | 'cluster',
+  ids: readonly bigint[],
+): Promise<FlowTotals[]> {
+  const members =
+    groupExpr === 'address'
+      ? sql`SELECT id AS member, id AS grp FROM addresses WHERE id IN (${sql.join(ids)})`
+      : sql`SELECT m.address_id AS member, m.cluster_id AS grp FROM (${clusterMembers(ids)}) m`;
+  const totals = await sql<{ grp: bigint; received: bigint; sent: bigint; n: bigint }>`
+    ${totalsSql(members)}`.execute(db);
+  return byKey(ids, totals.rows, (row) => row.grp).map((row) => ({
+    received: row?.received ?? 0n,
+    sent: row?.sent ?? 0n,
+    txCount: Number(row?.n ?? 0n),
+  }));
+}
+
+/** A page loader of payouts by recipient address or by pool. */
+function payoutPage<P extends bigint | number>(db: Db, column: 'address_id' | 'pool_id') {
+  return pageLoader<P, PayoutModel>(async (parents, first, after) => {
+    const afterClause =
+      after === null ? sql`TRUE` : sql`(payout_tx_id, n) > (${after[0]!}, ${Number(after[1]!)})`;
+    const result = await sql<PayoutModel & { rn: bigint }>`
+      SELECT * FROM (
+        SELECT p.*, row_number() OVER (PARTITION BY ${sql.ref(column)} ORDER BY payout_tx_id, n) AS rn
+        FROM payouts p WHERE ${sql.ref(column)} IN (${sql.join(parents)}) AND ${afterClause}
+      ) ranked WHERE rn <= ${first + 1} ORDER BY payout_tx_id, n`.execute(db);
+    return result.rows.map(({ rn: _rn, ...row }) => ({ parent: row[column] as P, row }));
   });
+}
 
-  const txById = new DataLoader<bigint, Tx | null>(async (ids) => {
-    const rows = await db
-      .selectFrom('txs')
-      .selectAll()
-      .where('id', 'in', [...ids])
-      .execute();
-    return byKey(ids, rows, (row) => row.id);
-  });
+/** What a request's loaders are built from: the database, the shared loaders and each other. */
+interface LoaderDeps {
+  db: Db;
+  shared: SharedLoaders;
+  loaders: Loaders;
+}
 
-  const flowTotals = async (
-    groupExpr: 'address' | 'cluster',
-    ids: readonly bigint[],
-  ): Promise<FlowTotals[]> => {
-    const members =
-      groupExpr === 'address'
-        ? sql`SELECT id AS member, id AS grp FROM addresses WHERE id IN (${sql.join(ids)})`
-        : sql`SELECT m.address_id AS member, m.cluster_id AS grp FROM (${clusterMembers(ids)}) m`;
-    const totals = await sql<{ grp: bigint; received: bigint; sent: bigint; n: bigint }>`
-      ${totalsSql(members)}`.execute(db);
-    return byKey(ids, totals.rows, (row) => row.grp).map((row) => ({
-      received: row?.received ?? 0n,
-      sent: row?.sent ?? 0n,
-      txCount: Number(row?.n ?? 0n),
-    }));
-  };
-
-  const poolById = new DataLoader<number, PoolModel | null>(async (ids) => {
-    const rows = await db
-      .selectFrom('pools')
-      .selectAll()
-      .where('id', 'in', [...ids])
-      .execute();
-    return byKey(ids, rows, (row) => row.id);
-  });
-
-  const payoutPage = <P extends bigint | number>(column: 'address_id' | 'pool_id') =>
-    pageLoader<P, PayoutModel>(async (parents, first, after) => {
-      const afterClause =
-        after === null ? sql`TRUE` : sql`(payout_tx_id, n) > (${after[0]!}, ${Number(after[1]!)})`;
-      const result = await sql<PayoutModel & { rn: bigint }>`
-        SELECT * FROM (
-          SELECT p.*, row_number() OVER (PARTITION BY ${sql.ref(column)} ORDER BY payout_tx_id, n) AS rn
-          FROM payouts p WHERE ${sql.ref(column)} IN (${sql.join(parents)}) AND ${afterClause}
-        ) ranked WHERE rn <= ${first + 1} ORDER BY payout_tx_id, n`.execute(db);
-      return result.rows.map(({ rn: _rn, ...row }) => ({ parent: row[column] as P, row }));
-    });
-
-  const loaders: Loaders = {
-    blockByHeight: new DataLoader(async (heights) => {
+/**
+ * How each loader of a request is made. A request makes only the loaders it uses (an address
+ * lookup uses four of some thirty): `createLoaders` makes them on first use, and these factories
+ * are made once, not as closures per request.
+ */
+const LOADER_FACTORIES: { [K in keyof Loaders]: (deps: LoaderDeps) => Loaders[K] } = {
+  blockByHeight: ({ db }) =>
+    new DataLoader(async (heights) => {
       const rows = await db
         .selectFrom('blocks')
         .selectAll()
@@ -294,7 +272,8 @@ export function createLoaders(db: Db, shared: SharedLoaders = createSharedLoader
         .execute();
       return byKey(heights, rows, (row) => row.height);
     }),
-    blockByHash: new DataLoader(async (hashes) => {
+  blockByHash: ({ db }) =>
+    new DataLoader(async (hashes) => {
       const rows = await db
         .selectFrom('blocks')
         .selectAll()
@@ -306,8 +285,17 @@ export function createLoaders(db: Db, shared: SharedLoaders = createSharedLoader
         .execute();
       return byKey(hashes, rows, (row) => hashToHex(row.hash));
     }),
-    txById,
-    txByTxid: new DataLoader(async (txids) => {
+  txById: ({ db }) =>
+    new DataLoader<bigint, Tx | null>(async (ids) => {
+      const rows = await db
+        .selectFrom('txs')
+        .selectAll()
+        .where('id', 'in', [...ids])
+        .execute();
+      return byKey(ids, rows, (row) => row.id);
+    }),
+  txByTxid: ({ db }) =>
+    new DataLoader(async (txids) => {
       // Two txs may share a txid (BIP30 duplicates); the later one is the one that can be spent.
       const rows = await db
         .selectFrom('txs')
@@ -321,7 +309,8 @@ export function createLoaders(db: Db, shared: SharedLoaders = createSharedLoader
         .execute();
       return byKey(txids, rows, (row) => hashToHex(row.txid));
     }),
-    outputsByTx: new DataLoader(async (ids) => {
+  outputsByTx: ({ db }) =>
+    new DataLoader(async (ids) => {
       const rows = await db
         .selectFrom('outputs')
         .selectAll()
@@ -331,7 +320,8 @@ export function createLoaders(db: Db, shared: SharedLoaders = createSharedLoader
         .execute();
       return groupBy(ids, rows, (row) => row.tx_id);
     }),
-    spentByTx: new DataLoader(async (ids) => {
+  spentByTx: ({ db }) =>
+    new DataLoader(async (ids) => {
       const rows = await db
         .selectFrom('outputs')
         .selectAll()
@@ -341,7 +331,8 @@ export function createLoaders(db: Db, shared: SharedLoaders = createSharedLoader
         .execute();
       return groupBy(ids, rows, (row) => row.spent_by_tx_id!);
     }),
-    addressById: new DataLoader(async (ids) => {
+  addressById: ({ db }) =>
+    new DataLoader(async (ids) => {
       const rows = await db
         .selectFrom('addresses')
         .selectAll()
@@ -349,7 +340,8 @@ export function createLoaders(db: Db, shared: SharedLoaders = createSharedLoader
         .execute();
       return byKey(ids, rows, (row) => row.id);
     }),
-    addressByString: new DataLoader(async (addresses) => {
+  addressByString: ({ db }) =>
+    new DataLoader(async (addresses) => {
       const rows = await db
         .selectFrom('addresses')
         .selectAll()
@@ -358,8 +350,9 @@ export function createLoaders(db: Db, shared: SharedLoaders = createSharedLoader
         .execute();
       return byKey(addresses, rows, (row) => row.address);
     }),
-    addressTotals: new DataLoader((ids) => flowTotals('address', ids)),
-    addressSummary: new DataLoader(async (addresses) => {
+  addressTotals: ({ db }) => new DataLoader((ids) => flowTotals(db, 'address', ids)),
+  addressSummary: ({ shared, loaders }) =>
+    new DataLoader(async (addresses) => {
       const rows = await shared.addressSummary.loadMany(addresses);
       return rows.map((row) => {
         if (row instanceof Error) throw row;
@@ -398,7 +391,8 @@ export function createLoaders(db: Db, shared: SharedLoaders = createSharedLoader
         return address;
       });
     }),
-    tagsByAddress: new DataLoader(async (addresses) => {
+  tagsByAddress: ({ db }) =>
+    new DataLoader(async (addresses) => {
       // The tags table holds the pools dataset's payout addresses too (category miner).
       const rows = await tagsOfAddresses(db, addresses);
       return groupBy(addresses, rows, (row) => row.address).map((list) =>
@@ -414,7 +408,8 @@ export function createLoaders(db: Db, shared: SharedLoaders = createSharedLoader
         })),
       );
     }),
-    blockTxPage: pageLoader<number, Tx>(async (heights, first, after) => {
+  blockTxPage: ({ db }) =>
+    pageLoader<number, Tx>(async (heights, first, after) => {
       // A block's txs have the contiguous positions 0..tx_count-1, so a page is a range of idx.
       const start = after === null ? 0 : Number(after[0]!) + 1;
       const rows = await db
@@ -427,7 +422,8 @@ export function createLoaders(db: Db, shared: SharedLoaders = createSharedLoader
         .execute();
       return rows.map((row) => ({ parent: row.height, row }));
     }),
-    addressTxPage: pageLoader<bigint, Tx>(async (ids, first, after) => {
+  addressTxPage: ({ db }) =>
+    pageLoader<bigint, Tx>(async (ids, first, after) => {
       const afterClause = after === null ? sql`TRUE` : sql`tx_id < ${after[0]!}`;
       const result = await sql<Tx & { address_id: bigint }>`
         SELECT r.address_id, t.* FROM (
@@ -437,8 +433,17 @@ export function createLoaders(db: Db, shared: SharedLoaders = createSharedLoader
         WHERE r.rn <= ${first + 1} ORDER BY r.address_id, r.tx_id DESC`.execute(db);
       return result.rows.map(({ address_id, ...row }) => ({ parent: address_id, row }));
     }),
-    poolById,
-    poolBySlug: new DataLoader(async (slugs) => {
+  poolById: ({ db }) =>
+    new DataLoader<number, PoolModel | null>(async (ids) => {
+      const rows = await db
+        .selectFrom('pools')
+        .selectAll()
+        .where('id', 'in', [...ids])
+        .execute();
+      return byKey(ids, rows, (row) => row.id);
+    }),
+  poolBySlug: ({ db }) =>
+    new DataLoader(async (slugs) => {
       const rows = await db
         .selectFrom('pools')
         .selectAll()
@@ -446,7 +451,8 @@ export function createLoaders(db: Db, shared: SharedLoaders = createSharedLoader
         .execute();
       return byKey(slugs, rows, (row) => row.slug);
     }),
-    poolBlockCount: new DataLoader(
+  poolBlockCount: ({ db }) =>
+    new DataLoader(
       async (keys) => {
         const out = new Map<string, number>();
         const shapes = new Map<string, typeof keys extends readonly (infer K)[] ? K[] : never>();
@@ -476,13 +482,15 @@ export function createLoaders(db: Db, shared: SharedLoaders = createSharedLoader
       },
       { cacheKeyFn: (key) => `${key.poolId}|${key.from}|${key.to}` },
     ),
-    poolReward: new DataLoader(async (ids) => {
+  poolReward: ({ db }) =>
+    new DataLoader(async (ids) => {
       const rows = await sql<{ pool_id: number; reward: bigint }>`
         SELECT pool_id, sum(subsidy + coalesce(fees, 0))::int8 AS reward FROM blocks
         WHERE pool_id IN (${sql.join([...ids])}) GROUP BY pool_id`.execute(db);
       return byKey(ids, rows.rows, (row) => row.pool_id).map((row) => row?.reward ?? 0n);
     }),
-    clusterById: new DataLoader(async (ids) => {
+  clusterById: ({ db }) =>
+    new DataLoader(async (ids) => {
       // An id names a cluster when it is a clusters row, or an address standing alone.
       const rows = await sql<{ id: bigint; size: number }>`
         SELECT c.id, c.size FROM clusters c WHERE c.id IN (${sql.join([...ids])})
@@ -492,7 +500,8 @@ export function createLoaders(db: Db, shared: SharedLoaders = createSharedLoader
         row === null ? null : { id: row.id, size: row.size },
       );
     }),
-    clusterOfAddress: new DataLoader(async (ids) => {
+  clusterOfAddress: ({ db }) =>
+    new DataLoader(async (ids) => {
       const rows = await sql<{ address_id: bigint; id: bigint; size: number }>`
         SELECT ac.address_id, ac.cluster_id AS id, coalesce(c.size, 1) AS size
         FROM address_clusters ac LEFT JOIN clusters c ON c.id = ac.cluster_id
@@ -501,8 +510,9 @@ export function createLoaders(db: Db, shared: SharedLoaders = createSharedLoader
         row === null ? { id: ids[i]!, size: 1 } : { id: row.id, size: row.size },
       );
     }),
-    clusterTotals: new DataLoader((ids) => flowTotals('cluster', ids)),
-    clusterAddressPage: pageLoader<bigint, Address>(async (ids, first, after) => {
+  clusterTotals: ({ db }) => new DataLoader((ids) => flowTotals(db, 'cluster', ids)),
+  clusterAddressPage: ({ db }) =>
+    pageLoader<bigint, Address>(async (ids, first, after) => {
       const afterClause = after === null ? sql`TRUE` : sql`a.id > ${after[0]!}`;
       const result = await sql<Address & { grp: bigint; rn: bigint }>`
         SELECT * FROM (
@@ -512,15 +522,35 @@ export function createLoaders(db: Db, shared: SharedLoaders = createSharedLoader
         ) ranked WHERE rn <= ${first + 1} ORDER BY grp, id`.execute(db);
       return result.rows.map(({ grp, rn: _rn, ...row }) => ({ parent: grp, row }));
     }),
-    clusterTags: new DataLoader(async (ids) => {
-      const summaries = await clusterTagSummary.loadMany(ids);
+  clusterTags: ({ loaders }) =>
+    new DataLoader(async (ids) => {
+      const summaries = await loaders.clusterTagSummary.loadMany(ids);
       return summaries.map((summary) => {
         if (summary instanceof Error) throw summary;
         return summary.map((entry) => entry.tag);
       });
     }),
-    clusterTagSummary,
-    clusterPools: new DataLoader(async (ids) => {
+  clusterTagSummary: ({ db }) =>
+    new DataLoader<bigint, ClusterTagModel[]>(async (ids) => {
+      const rows = await tagCountsOfClusters(db, ids);
+      return groupBy(ids, rows, (row) => row.clusterId).map((list) =>
+        list.map((row) => ({
+          tag: {
+            label: row.label,
+            category: row.category,
+            source: row.source,
+            confidence: row.confidence,
+            actor: row.actor,
+            abuse: row.abuse,
+            isClusterDefiner: row.isClusterDefiner,
+            createdAt: row.createdAt,
+          },
+          addressCount: row.addressCount,
+        })),
+      );
+    }),
+  clusterPools: ({ db }) =>
+    new DataLoader(async (ids) => {
       const rows = await sql<PoolModel & { grp: bigint }>`
         SELECT DISTINCT m.cluster_id AS grp, p.*
         FROM (${clusterMembers(ids)}) m JOIN payouts po ON po.address_id = m.address_id JOIN pools p ON p.id = po.pool_id
@@ -529,8 +559,34 @@ export function createLoaders(db: Db, shared: SharedLoaders = createSharedLoader
         list.map(({ grp: _grp, ...pool }) => pool),
       );
     }),
-    addressPayoutPage: payoutPage<bigint>('address_id'),
-    poolPayoutPage: payoutPage<number>('pool_id'),
-  };
-  return loaders;
+  addressPayoutPage: ({ db }) => payoutPage<bigint>(db, 'address_id'),
+  poolPayoutPage: ({ db }) => payoutPage<number>(db, 'pool_id'),
+};
+
+/** A request's loaders, each made on its first use (`LOADER_FACTORIES`). */
+class RequestLoaders {
+  readonly #made: Partial<Loaders> = {};
+  constructor(readonly deps: LoaderDeps) {}
+
+  made<K extends keyof Loaders>(name: K): Loaders[K] {
+    const made = this.#made[name];
+    if (made !== undefined) return made as Loaders[K];
+    const loader = LOADER_FACTORIES[name](this.deps);
+    this.#made[name] = loader;
+    return loader;
+  }
+}
+for (const name of Object.keys(LOADER_FACTORIES) as Array<keyof Loaders>) {
+  Object.defineProperty(RequestLoaders.prototype, name, {
+    get(this: RequestLoaders) {
+      return this.made(name);
+    },
+  });
+}
+
+/** A request's loaders; `shared` batches across requests (omitted: this request's own). */
+export function createLoaders(db: Db, shared: SharedLoaders = createSharedLoaders(db)): Loaders {
+  const deps = { db, shared } as LoaderDeps;
+  deps.loaders = new RequestLoaders(deps) as unknown as Loaders;
+  return deps.loaders;
 }
