@@ -18,6 +18,12 @@ describe('hashVariables', () => {
     ['an address list', { a: ['bcrt1qxyz', '2N1abc', 'mxyz'], first: 10 }],
     ['nested inputs', { input: { policy: 'HAIRCUT', from: ['a', 'b'], window: { to: 5, from: 1 } }, z: [] }],
     ['objects in lists', { rows: [{ y: 2, x: 1 }, { x: [{ b: 1, a: 2 }] }, 'plain'] }],
+    ['one address', { a: 'bcrt1qxyz' }],
+    ['sorted scalars and lists', { a: ['x', null, 2], b: 'y', c: false }],
+    ['sorted keys around an object', { a: 1, b: { d: 1, c: 2 }, e: 3 }],
+    ['sorted keys around objects in a list', { a: 1, b: [{ d: 1, c: 2 }] }],
+    ['keys that are numbers', { '10': 'a', '9': 'b', x: 1 }],
+    ['keys in reverse', { b: 'x', a: 'y' }],
   ];
 
   it.each(cases)('hashes %s as the audit log always has', (_name, variables) => {

@@ -138,15 +138,38 @@ function sortedKeys(value: unknown): unknown {
 }
 
 /**
+ * True when `JSON.stringify(variables)` is already their sorted form: keys in order, and every value
+ * a scalar or a list of scalars. Most operations send one or two such variables (an address, a
+ * list of them), and for those the sorted copy is skipped.
+ */
+function isSortedFlat(variables: Record<string, unknown>, keys: readonly string[]): boolean {
+  for (let i = 0; i < keys.length; i++) {
+    if (i > 0 && !(keys[i - 1]! < keys[i]!)) return false;
+    const value = variables[keys[i]!];
+    if (value === null || typeof value !== 'object') continue;
+    if (!Array.isArray(value)) return false;
+    for (const item of value) if (item !== null && typeof item === 'object') return false;
+  }
+  return true;
+}
+
+/**
  * SHA-256 of the variables as JSON with sorted keys, so equal variables hash equally. The keys are
  * sorted before one native `JSON.stringify`: a replacer would be called for each of a thousand
  * addresses.
  */
 export function hashVariables(variables: unknown): string | null {
   if (variables === undefined || variables === null) return null;
-  if (typeof variables === 'object' && Object.keys(variables).length === 0) return null;
+  let canonical: unknown = variables;
+  if (typeof variables === 'object' && !Array.isArray(variables)) {
+    const keys = Object.keys(variables);
+    if (keys.length === 0) return null;
+    if (!isSortedFlat(variables as Record<string, unknown>, keys)) canonical = sortedKeys(variables);
+  } else {
+    canonical = sortedKeys(variables);
+  }
   // One-shot: no Hash object per request.
-  return hash('sha256', JSON.stringify(sortedKeys(variables)), 'hex');
+  return hash('sha256', JSON.stringify(canonical), 'hex');
 }
 
 /**
