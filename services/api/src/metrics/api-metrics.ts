@@ -31,6 +31,11 @@ export function createApiMetrics(deps: { db: Db; nodeStatus?: NodeStatusProvider
     buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
     registers: [registry],
   });
+  // Operation types and outcomes (OK or an error code) are a few fixed words: the map stays small.
+  const seriesByLabels = new Map<
+    string,
+    { count: Counter.Internal; latency: Histogram.Internal<'operation_type'> }
+  >();
   const height = new Gauge({
     name: 'minetrace_indexer_height',
     help: 'Height of the indexed tip (-1 while nothing is indexed)',
@@ -86,8 +91,18 @@ export function createApiMetrics(deps: { db: Db; nodeStatus?: NodeStatusProvider
   return {
     registry,
     observeRequest(operationType, outcome, seconds) {
-      requests.inc({ operation_type: operationType, outcome });
-      latency.observe({ operation_type: operationType }, seconds);
+      // The labelled series, found once: naming them by their labels hashes the labels each time.
+      const key = `${operationType}\0${outcome}`;
+      let series = seriesByLabels.get(key);
+      if (series === undefined) {
+        series = {
+          count: requests.labels({ operation_type: operationType, outcome }),
+          latency: latency.labels({ operation_type: operationType }),
+        };
+        seriesByLabels.set(key, series);
+      }
+      series.count.inc();
+      series.latency.observe(seconds);
     },
     render: () => registry.metrics(),
   };
