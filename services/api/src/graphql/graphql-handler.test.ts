@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
+import { GraphQLError } from 'graphql';
 import { describe, expect, it } from 'vitest';
-import { hashVariables } from './graphql-handler.js';
+import { hashVariables, MAX_VARIABLES_DEPTH } from './graphql-handler.js';
 
 /** The audit log's variables hash as first recorded: JSON with keys sorted by a replacer. */
 function recordedHash(variables: object): string {
@@ -35,6 +36,25 @@ describe('hashVariables', () => {
       hashVariables({ a: 1, b: { c: [{ e: 2, f: 1 }], d: 1 } }),
     );
     expect(hashVariables({ a: ['x', 'y'] })).not.toBe(hashVariables({ a: ['y', 'x'] }));
+  });
+
+  it('refuses variables nested deeper than the limit as bad input, without exhausting the stack', () => {
+    const nested = (depth: number): unknown => {
+      let value: unknown = 'x';
+      for (let i = 0; i < depth; i++) value = i % 2 === 0 ? [value, 1] : { b: value, a: 1 };
+      return value;
+    };
+    expect(hashVariables({ a: nested(MAX_VARIABLES_DEPTH - 1) })).toMatch(/^[0-9a-f]{64}$/);
+    for (const depth of [MAX_VARIABLES_DEPTH, 100_000]) {
+      let thrown: unknown;
+      try {
+        hashVariables({ a: nested(depth) });
+      } catch (err) {
+        thrown = err;
+      }
+      expect(thrown).toBeInstanceOf(GraphQLError);
+      expect((thrown as GraphQLError).extensions.code).toBe('BAD_USER_INPUT');
+    }
   });
 
   it('records no hash without variables', () => {

@@ -37,6 +37,7 @@ import { createJsonFastPath, executeMarkingRequestErrors, readAnswer } from './j
 import { createSharedLoaders } from './loaders.js';
 import { checkOperation, type GuardLimits, measureOperation, rejectionError } from './operation-guard.js';
 import { queryResolvers } from './query.resolvers.js';
+import { QueryTextCache } from './query-text-cache.js';
 import type { Resolvers } from './resolvers.generated.js';
 import { DateTimeScalar, SatsScalar } from './scalars.js';
 import {
@@ -124,16 +125,29 @@ export interface GraphqlHandler {
   graphiql(req: IncomingMessage, res: ServerResponse): Promise<boolean>;
 }
 
+/**
+ * Deepest nesting of lists and objects accepted in variables. No input type of the schema comes
+ * near it; a body of 256 KiB nests a list 100,000 deep, which would exhaust the stack.
+ */
+export const MAX_VARIABLES_DEPTH = 64;
+
 /** `value` with the keys of every object in sorted order (arrays of scalars are kept as they are). */
-function sortedKeys(value: unknown): unknown {
-  if (Array.isArray(value)) {
-    return value.some((item) => item !== null && typeof item === 'object') ? value.map(sortedKeys) : value;
-  }
+function sortedKeys(value: unknown, depth = 0): unknown {
   if (value === null || typeof value !== 'object') return value;
+  if (depth >= MAX_VARIABLES_DEPTH) {
+    throw new GraphQLError(`variables nest lists or objects deeper than ${MAX_VARIABLES_DEPTH} levels`, {
+      extensions: { code: 'BAD_USER_INPUT' },
+    });
+  }
+  if (Array.isArray(value)) {
+    return value.some((item) => item !== null && typeof item === 'object')
+      ? value.map((item) => sortedKeys(item, depth + 1))
+      : value;
+  }
   return Object.fromEntries(
     Object.entries(value)
       .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
-      .map(([key, item]) => [key, sortedKeys(item)]),
+      .map(([key, item]) => [key, sortedKeys(item, depth + 1)]),
   );
 }
 
@@ -283,6 +297,8 @@ export function createGraphqlHandler(deps: GraphqlHandlerDeps): GraphqlHandler {
     // `handle` reads at most MAX_BODY_BYTES before yoga sees the request; yoga's own limit would pipe
     // every body through a second stream (a third of its per-request work on small queries).
     maxRequestBodySize: false,
+    // Bounded by the length of the texts as well as their number (see QueryTextCache).
+    parserAndValidationCache: { documentCache: new QueryTextCache(), errorCache: new QueryTextCache() },
     // Unexpected errors reach clients as "Unexpected error." without message or stack; the log keeps them.
     maskedErrors: { isDev: false, maskError },
     plugins: [guardPlugin(deps.limits), ...executor],

@@ -101,6 +101,26 @@ describe('GraphQL answers with and without the JSON fast path', () => {
       }),
       'screener',
     ],
+    [
+      'variables nested deeper than the limit',
+      () => {
+        let deep: unknown = 'x';
+        for (let i = 0; i < 1000; i++) deep = [deep];
+        return { query: '{ tip { height } }', variables: { a: deep } };
+      },
+    ],
+    [
+      'a content type yoga does not read as JSON',
+      () => ({ query: '{ tip { height } }' }),
+      'investigator',
+      { 'content-type': 'Application/JSON' },
+    ],
+    [
+      'an answer asked for in another charset',
+      () => ({ query: '{ tip { height } }' }),
+      'investigator',
+      { accept: 'application/json; charset=iso-8859-1' },
+    ],
     ['a syntax error', () => ({ query: '{ tip {' })],
     ['an unknown field', () => ({ query: '{ tip { nope } }' })],
     ['a batch', () => [{ query: '{ tip { height } }' }]],

@@ -6,10 +6,12 @@ import { createJsonFastPath, executeMarkingRequestErrors, plainJsonParams } from
 type Context = { user: string };
 
 /** A check before executing, as the server's cost guard: the fast path calls it, yoga as a plugin. */
-const refusal = (args: ExecutionArgs): ExecutionResult | null =>
-  args.operationName === 'Refused'
+const refusal = (args: ExecutionArgs): ExecutionResult | null => {
+  if (args.operationName === 'Broken') throw new Error('the guard broke');
+  return args.operationName === 'Refused'
     ? { errors: [new GraphQLError('refused', { extensions: { code: 'FORBIDDEN' } })] }
     : null;
+};
 
 const stopped: Plugin<Context> = {
   onExecute({ args, setResultAndStopExecution }) {
@@ -95,6 +97,13 @@ describe('plainJsonParams', () => {
     expect(
       plainJsonParams({ ...JSON_HEADERS, accept: 'application/json' }, body({ query: '{ who }' })),
     ).toEqual({ query: '{ who }' });
+    // yoga reads the first listed content type, and an accept header without spaces and in any case.
+    for (const headers of [
+      { 'content-type': 'application/json, text/plain' },
+      { ...JSON_HEADERS, accept: 'Application/JSON; Charset=UTF-8' },
+    ]) {
+      expect(plainJsonParams(headers, body({ query: '{ who }' }))).toEqual({ query: '{ who }' });
+    }
   });
 
   it('leaves everything else to yoga', () => {
@@ -106,6 +115,13 @@ describe('plainJsonParams', () => {
       plainJsonParams({ ...JSON_HEADERS, accept: 'application/graphql-response+json' }, body(plain)),
     ).toBeNull();
     expect(plainJsonParams({ ...JSON_HEADERS, origin: 'https://example.org' }, body(plain))).toBeNull();
+    // Content types yoga does not read as JSON (415), an answer in another charset (406).
+    expect(plainJsonParams({ 'content-type': 'Application/JSON' }, body(plain))).toBeNull();
+    expect(plainJsonParams({ 'content-type': 'application/json ; charset=utf-8' }, body(plain))).toBeNull();
+    expect(plainJsonParams({ 'content-type': 'text/plain, application/json' }, body(plain))).toBeNull();
+    expect(
+      plainJsonParams({ ...JSON_HEADERS, accept: 'application/json; charset=iso-8859-1' }, body(plain)),
+    ).toBeNull();
     expect(plainJsonParams(JSON_HEADERS, Buffer.from('{"query":'))).toBeNull();
     expect(plainJsonParams(JSON_HEADERS, body([plain]))).toBeNull();
     expect(plainJsonParams(JSON_HEADERS, body({ query: 1 }))).toBeNull();
@@ -125,6 +141,7 @@ describe('the JSON fast path', () => {
     ['an error with a code, beside data', { query: '{ who bad }' }],
     ['an unexpected error, masked', { query: '{ crash }' }],
     ['a plugin stopping execution', { query: 'query Refused { who }', operationName: 'Refused' }],
+    ['a plugin failing', { query: 'query Broken { who }', operationName: 'Broken' }],
     [
       'variables of the wrong type',
       { query: 'query Q($n: String!) { hello(name: $n) }', variables: { n: 3 } },

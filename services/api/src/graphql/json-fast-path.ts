@@ -4,13 +4,14 @@ import {
   type ExecutionArgs,
   type ExecutionResult,
   execute,
-  type GraphQLError,
+  GraphQLError,
   type GraphQLSchema,
   getOperationAST,
   parse,
   validate,
 } from 'graphql';
 import { processRegularResult, type YogaServerInstance } from 'graphql-yoga';
+import { QueryTextCache } from './query-text-cache.js';
 
 /** The fields of a GraphQL-over-HTTP POST body, as yoga accepts them. */
 interface JsonParams {
@@ -25,11 +26,14 @@ const PARAM_NAMES = new Set(['query', 'variables', 'operationName', 'extensions'
 const isPlainObject = (value: unknown): value is Record<string, unknown> =>
   value !== null && typeof value === 'object' && !Array.isArray(value);
 
-/** `application/json`, optionally with parameters (`; charset=utf-8`). */
-function isJsonMediaType(value: string): boolean {
-  const type = value.split(';', 1)[0]!.trim().toLowerCase();
-  return type === 'application/json';
+/** A JSON body as yoga reads one: the first listed type is `application/json`, exactly, or with parameters. */
+function isJsonContentType(value: string): boolean {
+  const type = value.split(',', 1)[0]!;
+  return type === 'application/json' || type.startsWith('application/json;');
 }
+
+/** Accept headers answered with plain JSON in UTF-8, as yoga reads them (spaces dropped, any case). */
+const PLAIN_JSON_ACCEPTS = new Set(['*/*', 'application/json', 'application/json;charset=utf-8']);
 
 /**
  * The body's parameters when the request is the plain machine case: a POST of one JSON operation,
@@ -38,9 +42,9 @@ function isJsonMediaType(value: string): boolean {
  */
 export function plainJsonParams(headers: IncomingHttpHeaders, body: Buffer): JsonParams | null {
   const contentType = headers['content-type'];
-  if (contentType === undefined || !isJsonMediaType(contentType)) return null;
+  if (contentType === undefined || !isJsonContentType(contentType)) return null;
   const accept = headers.accept;
-  if (accept !== undefined && accept.trim() !== '*/*' && !isJsonMediaType(accept)) return null;
+  if (accept !== undefined && !PLAIN_JSON_ACCEPTS.has(accept.replace(/\s/g, '').toLowerCase())) return null;
   if (headers.origin !== undefined) return null;
   let parsed: unknown;
   try {
@@ -114,18 +118,22 @@ export function executeMarkingRequestErrors(args: ExecutionArgs): ExecutionResul
 }
 
 const JSON_CONTENT_TYPE = 'application/json; charset=utf-8';
+
+const asGraphqlError = (err: unknown): GraphQLError =>
+  err instanceof GraphQLError
+    ? err
+    : new GraphQLError(err instanceof Error ? err.message : String(err), {
+        originalError: err instanceof Error ? err : undefined,
+      });
 /** yoga's message for a masked error (its `maskedErrors.errorMessage` default). */
 const MASKED_MESSAGE = 'Unexpected error.';
-/** Documents kept parsed and validated, as yoga's own cache keeps (1,024). */
-const DOCUMENT_CACHE_SIZE = 1024;
-
 /**
  * Query texts already parsed and validated: the document, or null when it failed either (yoga then
- * answers it with the reason). The oldest entry goes first when full; a plain Map because a lookup
- * here runs once per request and yoga's LRU cost more than the rest of this path's bookkeeping.
+ * answers it with the reason). A Map underneath, not yoga's LRU: a lookup here runs once per
+ * request, and the LRU cost more than the rest of this path's bookkeeping.
  */
 function createDocumentCache(schema: GraphQLSchema) {
-  const documents = new Map<string, DocumentNode | null>();
+  const documents = new QueryTextCache<DocumentNode | null>();
   return (query: string): DocumentNode | null => {
     const known = documents.get(query);
     if (known !== undefined) return known;
@@ -136,7 +144,6 @@ function createDocumentCache(schema: GraphQLSchema) {
     } catch {
       document = null;
     }
-    if (documents.size >= DOCUMENT_CACHE_SIZE) documents.delete(documents.keys().next().value!);
     documents.set(query, document);
     return document;
   };
@@ -176,7 +183,13 @@ export function createJsonFastPath<TContext extends Record<string, any>>(
         variableValues: params.variables ?? undefined,
         operationName,
       };
-      let result = guard?.(args) ?? (await execute(args));
+      let result: ExecutionResult;
+      try {
+        result = guard?.(args) ?? (await execute(args));
+      } catch (err) {
+        // What yoga does with an error thrown outside the resolvers (a guard failing): one masked error.
+        result = { errors: [options.maskError(asGraphqlError(err), MASKED_MESSAGE)] };
+      }
       // A result without errors or extensions is what nearly every request gives: yoga answers it
       // 200 with the result as JSON, and building its Response to read the text back cost more than
       // the serialization. Anything else goes through yoga's processor, which sets the status.
