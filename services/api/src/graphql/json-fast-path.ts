@@ -119,14 +119,17 @@ export function executeMarkingRequestErrors(args: ExecutionArgs): ExecutionResul
 
 const JSON_CONTENT_TYPE = 'application/json; charset=utf-8';
 
+/** A thrown value as the GraphQLError yoga would make of it (the original kept for masking to log). */
 const asGraphqlError = (err: unknown): GraphQLError =>
   err instanceof GraphQLError
     ? err
     : new GraphQLError(err instanceof Error ? err.message : String(err), {
         originalError: err instanceof Error ? err : undefined,
       });
+
 /** yoga's message for a masked error (its `maskedErrors.errorMessage` default). */
 const MASKED_MESSAGE = 'Unexpected error.';
+
 /**
  * Query texts already parsed and validated: the document, or null when it failed either (yoga then
  * answers it with the reason). A Map underneath, not yoga's LRU: a lookup here runs once per
