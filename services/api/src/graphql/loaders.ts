@@ -91,6 +91,11 @@ function byKey<K, R>(keys: readonly K[], rows: readonly R[], keyOf: (row: R) => 
   return keys.map((key) => map.get(key) ?? null);
 }
 
+/** A loader of one row per key: `fetch` reads the rows of a batch of keys, `keyOf` says whose a row is. */
+function rowLoader<K, R>(fetch: (keys: K[]) => Promise<R[]>, keyOf: (row: R) => K): DataLoader<K, R | null> {
+  return new DataLoader<K, R | null>(async (keys) => byKey(keys, await fetch([...keys]), keyOf));
+}
+
 function groupBy<K, R>(keys: readonly K[], rows: readonly R[], keyOf: (row: R) => K): R[][] {
   const map = new Map<K, R[]>();
   for (const row of rows) {
@@ -264,51 +269,45 @@ interface LoaderDeps {
  */
 const LOADER_FACTORIES: { [K in keyof Loaders]: (deps: LoaderDeps) => Loaders[K] } = {
   blockByHeight: ({ db }) =>
-    new DataLoader(async (heights) => {
-      const rows = await db
-        .selectFrom('blocks')
-        .selectAll()
-        .where('height', 'in', [...heights])
-        .execute();
-      return byKey(heights, rows, (row) => row.height);
-    }),
+    rowLoader(
+      (heights: number[]) => db.selectFrom('blocks').selectAll().where('height', 'in', heights).execute(),
+      (row) => row.height,
+    ),
   blockByHash: ({ db }) =>
-    new DataLoader(async (hashes) => {
-      const rows = await db
-        .selectFrom('blocks')
-        .selectAll()
-        .where(
-          'hash',
-          'in',
-          hashes.map((hex) => Buffer.from(hex, 'hex')),
-        )
-        .execute();
-      return byKey(hashes, rows, (row) => hashToHex(row.hash));
-    }),
+    rowLoader(
+      (hashes: string[]) =>
+        db
+          .selectFrom('blocks')
+          .selectAll()
+          .where(
+            'hash',
+            'in',
+            hashes.map((hex) => Buffer.from(hex, 'hex')),
+          )
+          .execute(),
+      (row) => hashToHex(row.hash),
+    ),
   txById: ({ db }) =>
-    new DataLoader<bigint, Tx | null>(async (ids) => {
-      const rows = await db
-        .selectFrom('txs')
-        .selectAll()
-        .where('id', 'in', [...ids])
-        .execute();
-      return byKey(ids, rows, (row) => row.id);
-    }),
+    rowLoader(
+      (ids: bigint[]) => db.selectFrom('txs').selectAll().where('id', 'in', ids).execute(),
+      (row) => row.id,
+    ),
   txByTxid: ({ db }) =>
-    new DataLoader(async (txids) => {
+    rowLoader(
       // Two txs may share a txid (BIP30 duplicates); the later one is the one that can be spent.
-      const rows = await db
-        .selectFrom('txs')
-        .selectAll()
-        .where(
-          'txid',
-          'in',
-          txids.map((hex) => Buffer.from(hex, 'hex')),
-        )
-        .orderBy('id')
-        .execute();
-      return byKey(txids, rows, (row) => hashToHex(row.txid));
-    }),
+      (txids: string[]) =>
+        db
+          .selectFrom('txs')
+          .selectAll()
+          .where(
+            'txid',
+            'in',
+            txids.map((hex) => Buffer.from(hex, 'hex')),
+          )
+          .orderBy('id')
+          .execute(),
+      (row) => hashToHex(row.txid),
+    ),
   outputsByTx: ({ db }) =>
     new DataLoader(async (ids) => {
       const rows = await db
@@ -332,24 +331,21 @@ const LOADER_FACTORIES: { [K in keyof Loaders]: (deps: LoaderDeps) => Loaders[K]
       return groupBy(ids, rows, (row) => row.spent_by_tx_id!);
     }),
   addressById: ({ db }) =>
-    new DataLoader(async (ids) => {
-      const rows = await db
-        .selectFrom('addresses')
-        .selectAll()
-        .where('id', 'in', [...ids])
-        .execute();
-      return byKey(ids, rows, (row) => row.id);
-    }),
+    rowLoader(
+      (ids: bigint[]) => db.selectFrom('addresses').selectAll().where('id', 'in', ids).execute(),
+      (row) => row.id,
+    ),
   addressByString: ({ db }) =>
-    new DataLoader(async (addresses) => {
-      const rows = await db
-        .selectFrom('addresses')
-        .selectAll()
-        // One array parameter, not one parameter per address: income queries load a thousand at once.
-        .where(sql<boolean>`address = ANY(${[...addresses]}::text[])`)
-        .execute();
-      return byKey(addresses, rows, (row) => row.address);
-    }),
+    rowLoader(
+      (addresses: string[]) =>
+        db
+          .selectFrom('addresses')
+          .selectAll()
+          // One array parameter, not one parameter per address: income queries load a thousand at once.
+          .where(sql<boolean>`address = ANY(${addresses}::text[])`)
+          .execute(),
+      (row) => row.address,
+    ),
   addressTotals: ({ db }) => new DataLoader((ids) => flowTotals(db, 'address', ids)),
   addressSummary: ({ shared, loaders }) =>
     new DataLoader(async (addresses) => {
@@ -434,23 +430,15 @@ const LOADER_FACTORIES: { [K in keyof Loaders]: (deps: LoaderDeps) => Loaders[K]
       return result.rows.map(({ address_id, ...row }) => ({ parent: address_id, row }));
     }),
   poolById: ({ db }) =>
-    new DataLoader<number, PoolModel | null>(async (ids) => {
-      const rows = await db
-        .selectFrom('pools')
-        .selectAll()
-        .where('id', 'in', [...ids])
-        .execute();
-      return byKey(ids, rows, (row) => row.id);
-    }),
+    rowLoader(
+      (ids: number[]) => db.selectFrom('pools').selectAll().where('id', 'in', ids).execute(),
+      (row) => row.id,
+    ),
   poolBySlug: ({ db }) =>
-    new DataLoader(async (slugs) => {
-      const rows = await db
-        .selectFrom('pools')
-        .selectAll()
-        .where('slug', 'in', [...slugs])
-        .execute();
-      return byKey(slugs, rows, (row) => row.slug);
-    }),
+    rowLoader(
+      (slugs: string[]) => db.selectFrom('pools').selectAll().where('slug', 'in', slugs).execute(),
+      (row) => row.slug,
+    ),
   poolBlockCount: ({ db }) =>
     new DataLoader(
       async (keys) => {
@@ -534,19 +522,7 @@ const LOADER_FACTORIES: { [K in keyof Loaders]: (deps: LoaderDeps) => Loaders[K]
     new DataLoader<bigint, ClusterTagModel[]>(async (ids) => {
       const rows = await tagCountsOfClusters(db, ids);
       return groupBy(ids, rows, (row) => row.clusterId).map((list) =>
-        list.map((row) => ({
-          tag: {
-            label: row.label,
-            category: row.category,
-            source: row.source,
-            confidence: row.confidence,
-            actor: row.actor,
-            abuse: row.abuse,
-            isClusterDefiner: row.isClusterDefiner,
-            createdAt: row.createdAt,
-          },
-          addressCount: row.addressCount,
-        })),
+        list.map(({ clusterId: _clusterId, addressCount, ...tag }) => ({ tag, addressCount })),
       );
     }),
   clusterPools: ({ db }) =>
