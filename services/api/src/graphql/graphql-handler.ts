@@ -206,9 +206,13 @@ const graphqlJsExecutor: Plugin<RequestContext> = {
  * Before an operation executes: records its name, type, variables hash and cost for the audit log,
  * and refuses it (a result to answer instead) when the caller's role or the limits forbid it.
  */
-function guardOperation(limits: GuardLimits, args: ExecutionArgs): ExecutionResult | null {
+function guardOperation(
+  limits: GuardLimits,
+  args: ExecutionArgs,
+  // The fast path has found it already; the plugin finds it here.
+  operation = getOperationAST(args.document, args.operationName),
+): ExecutionResult | null {
   const ctx = args.contextValue as RequestContext;
-  const operation = getOperationAST(args.document, args.operationName);
   ctx.audit.operationName = operation?.name?.value ?? args.operationName ?? null;
   ctx.audit.operationType = operation?.operation ?? null;
   ctx.audit.variablesHash = hashVariables(args.variableValues);
@@ -311,7 +315,7 @@ export function createGraphqlHandler(deps: GraphqlHandlerDeps): GraphqlHandler {
       : createJsonFastPath({
           yoga,
           schema,
-          guard: (args) => guardOperation(deps.limits, args),
+          guard: (args, operation) => guardOperation(deps.limits, args, operation),
           execute: executeMarkingRequestErrors,
           maskError,
         });

@@ -7,6 +7,7 @@ import {
   GraphQLError,
   type GraphQLSchema,
   getOperationAST,
+  type OperationDefinitionNode,
   parse,
   validate,
 } from 'graphql';
@@ -94,8 +95,11 @@ export interface JsonFastPathOptions<TContext extends Record<string, any>> {
   // biome-ignore lint/complexity/noBannedTypes: yoga's type for "no user context".
   yoga: YogaServerInstance<TContext, {}>;
   schema: GraphQLSchema;
-  /** The server's check before executing (its `onExecute` plugin): a result answers instead. */
-  guard?: (args: ExecutionArgs) => ExecutionResult | null;
+  /**
+   * The server's check before executing (its `onExecute` plugin), given the operation to run: a
+   * result answers instead.
+   */
+  guard?: (args: ExecutionArgs, operation: OperationDefinitionNode) => ExecutionResult | null;
   /** The server's executor. */
   execute: (args: ExecutionArgs) => ExecutionResult | Promise<ExecutionResult>;
   /** The server's masking of unexpected errors (`maskedErrors.maskError`), given yoga's message. */
@@ -188,7 +192,7 @@ export function createJsonFastPath<TContext extends Record<string, any>>(
       };
       let result: ExecutionResult;
       try {
-        result = guard?.(args) ?? (await execute(args));
+        result = guard?.(args, operation) ?? (await execute(args));
       } catch (err) {
         // What yoga does with an error thrown outside the resolvers (a guard failing): one masked error.
         result = { errors: [options.maskError(asGraphqlError(err), MASKED_MESSAGE)] };

@@ -91,6 +91,9 @@ function byKey<K, R>(keys: readonly K[], rows: readonly R[], keyOf: (row: R) => 
   return keys.map((key) => map.get(key) ?? null);
 }
 
+/** Hashes given in display hex, as the bytes they are stored as. */
+const hexBytes = (hexes: readonly string[]) => hexes.map((hex) => Buffer.from(hex, 'hex'));
+
 /** A loader of one row per key: `fetch` reads the rows of a batch of keys, `keyOf` says whose a row is. */
 function rowLoader<K, R>(fetch: (keys: K[]) => Promise<R[]>, keyOf: (row: R) => K): DataLoader<K, R | null> {
   return new DataLoader<K, R | null>(async (keys) => byKey(keys, await fetch([...keys]), keyOf));
@@ -276,15 +279,7 @@ const LOADER_FACTORIES: { [K in keyof Loaders]: (deps: LoaderDeps) => Loaders[K]
   blockByHash: ({ db }) =>
     rowLoader(
       (hashes: string[]) =>
-        db
-          .selectFrom('blocks')
-          .selectAll()
-          .where(
-            'hash',
-            'in',
-            hashes.map((hex) => Buffer.from(hex, 'hex')),
-          )
-          .execute(),
+        db.selectFrom('blocks').selectAll().where('hash', 'in', hexBytes(hashes)).execute(),
       (row) => hashToHex(row.hash),
     ),
   txById: ({ db }) =>
@@ -296,16 +291,7 @@ const LOADER_FACTORIES: { [K in keyof Loaders]: (deps: LoaderDeps) => Loaders[K]
     rowLoader(
       // Two txs may share a txid (BIP30 duplicates); the later one is the one that can be spent.
       (txids: string[]) =>
-        db
-          .selectFrom('txs')
-          .selectAll()
-          .where(
-            'txid',
-            'in',
-            txids.map((hex) => Buffer.from(hex, 'hex')),
-          )
-          .orderBy('id')
-          .execute(),
+        db.selectFrom('txs').selectAll().where('txid', 'in', hexBytes(txids)).orderBy('id').execute(),
       (row) => hashToHex(row.txid),
     ),
   outputsByTx: ({ db }) =>
