@@ -21,7 +21,7 @@ export type ApiChildMessage =
    * The server's event-loop delay since the last `{ type: 'loop' }` request, in ms, and the CPU time
    * the process used meanwhile (user and system, all its threads), in µs.
    */
-  | { type: 'loop'; p50: number; p99: number; max: number; cpuMicros: number };
+  | { type: 'loop'; p50: number; p99: number; max: number; cpuMicros: number; systemMicros: number };
 
 const options = JSON.parse(process.argv[2]!) as ApiChildOptions;
 const db = openPostgres(options.databaseUrl);
@@ -56,6 +56,7 @@ process.on('message', (message: { type: string }) => {
       p99: ms(loopDelay.percentile(99)),
       max: ms(loopDelay.max),
       cpuMicros: cpu.user + cpu.system,
+      systemMicros: cpu.system,
     } satisfies ApiChildMessage);
     loopDelay.reset();
     return;

@@ -269,7 +269,14 @@ function report(label: string, api: Figures, floor: Figures, p99Goal: number | n
 }
 
 /** The API process over one of its windows: event-loop delay (ms), CPU time (µs), answers. */
-type ApiWindowLoad = { p50: number; p99: number; max: number; cpuMicros: number; answered: number };
+type ApiWindowLoad = {
+  p50: number;
+  p99: number;
+  max: number;
+  cpuMicros: number;
+  systemMicros: number;
+  answered: number;
+};
 
 /**
  * The event-loop delay of the worst window (each window has its own histogram), and the API
@@ -279,6 +286,7 @@ type ApiWindowLoad = { p50: number; p99: number; max: number; cpuMicros: number;
 function printLoad(loads: readonly ApiWindowLoad[]): void {
   const worst = (pick: (l: ApiWindowLoad) => number) => Math.max(...loads.map(pick));
   const cpu = loads.reduce((sum, l) => sum + l.cpuMicros, 0);
+  const system = loads.reduce((sum, l) => sum + l.systemMicros, 0);
   const answered = loads.reduce((sum, l) => sum + l.answered, 0);
   out(
     `  API event-loop delay (worst window): p50 ${fmt(
@@ -292,7 +300,9 @@ function printLoad(loads: readonly ApiWindowLoad[]): void {
       1,
     )} ms`,
   );
-  out(`  API CPU per answer: ${fmt(cpu / answered)} µs (${fmt(answered)} answers)`);
+  out(
+    `  API CPU per answer: ${fmt(cpu / answered)} µs, of which the kernel ${fmt(system / answered)} µs (${fmt(answered)} answers)`,
+  );
 }
 
 async function startApiChild(options: ApiChildOptions) {

@@ -318,6 +318,7 @@ export function createGraphqlHandler(deps: GraphqlHandlerDeps): GraphqlHandler {
           guard: (args, operation) => guardOperation(deps.limits, args, operation),
           execute: executeMarkingRequestErrors,
           maskError,
+          compile: true,
         });
   // yoga's own fetch classes: a global (undici) Request costs more to build and to read back.
   const yogaRequest = (req: IncomingMessage, body: Buffer | undefined) => {
