@@ -5,10 +5,10 @@ import { createApiKey } from '../auth/api-key.repository.js';
 import { type ApiServerSet, indexDemoChain, listenApiServers } from '../testing/index.js';
 
 /**
- * Operations run through graphql-js's `execute` (compiled by graphql-jit once a query repeats) unless
- * the server is told to use yoga's own executor (@graphql-tools/executor). Both servers must give the same status and body to every operation on
- * the indexed demo chain: every kind of field, fragments, aliases, directives, introspection, errors
- * beside data, refusals and operation names.
+ * Operations run through graphql-js's `execute` (compiled by graphql-jit once a query repeats)
+ * unless the server is told to use yoga's own executor (@graphql-tools/executor). Both servers must
+ * give the same status and body to every operation on the indexed demo chain: every kind of field,
+ * fragments, aliases, directives, introspection, errors beside data, refusals and operation names.
  */
 describe("GraphQL answers from graphql-js's executor and from yoga's", () => {
   let test: TestDatabase;
