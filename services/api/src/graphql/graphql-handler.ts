@@ -194,7 +194,11 @@ export function hashVariables(variables: unknown): string | null {
  * answers of the two, byte for byte. graphql-jit (0.8.9) was faster still, 420 µs, and is not used:
  * it writes a query's literal arguments into JavaScript source, which a crafted string escapes to
  * run code on the server, and it drops the fields of a fragment spread twice when one of the spreads
- * is under `@include(if: false)`.
+ * is under `@include(if: false)`. Tried again on the JSON fast path (0.8.9, path-based skip/include,
+ * compiling only repeated queries): the same code injection (a test now sends it), the fields of a
+ * fragment spread twice at one path still lost, one operation's compile changing another's answer
+ * in the same document, an explicit null `if:` variable answered without its error, and fields
+ * reordered after a skipped first occurrence. Any query compiler must pass those cases first.
  */
 const graphqlJsExecutor: Plugin<RequestContext> = {
   onExecute({ setExecuteFn }) {
@@ -318,7 +322,6 @@ export function createGraphqlHandler(deps: GraphqlHandlerDeps): GraphqlHandler {
           guard: (args, operation) => guardOperation(deps.limits, args, operation),
           execute: executeMarkingRequestErrors,
           maskError,
-          compile: true,
         });
   // yoga's own fetch classes: a global (undici) Request costs more to build and to read back.
   const yogaRequest = (req: IncomingMessage, body: Buffer | undefined) => {

@@ -166,4 +166,24 @@ describe('GraphQL answers with and without the JSON fast path', () => {
       await sql`ALTER TABLE tags_away RENAME TO tags`.execute(test.db);
     }
   });
+
+  it('never runs a string argument as code, however often the query repeats', async () => {
+    // graphql-jit (not used: see graphqlJsExecutor) writes literal arguments into the JavaScript it
+    // compiles, and turns a string after this marker into `new Date(<the rest>)`, run as code. A
+    // query compiler or cache that did the same would set the global on a repeat of this query.
+    const marker = '__MAGIC_DATE__33a9e76d_02e0_4128_8e92_3530ad3da74d';
+    const payload = `${marker}0+(globalThis.__minetraceProbe=(globalThis.__minetraceProbe||0)+1)`;
+    const text = JSON.stringify({
+      query: `{ tip { height } pool(slug: ${JSON.stringify(payload)}) { name } }`,
+    });
+    const global = globalThis as { __minetraceProbe?: number };
+    for (let run = 0; run < 5; run++) {
+      for (const base of [servers!.urls.fast, servers!.urls.yoga]) {
+        const answer = await ask(base, text, 'investigator', {});
+        expect(answer.status).toBeLessThan(500);
+        expect(JSON.parse(answer.text).errors[0].extensions.code).toBe('NOT_FOUND');
+      }
+    }
+    expect(global.__minetraceProbe).toBeUndefined();
+  });
 });

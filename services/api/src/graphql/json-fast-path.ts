@@ -11,7 +11,6 @@ import {
   parse,
   validate,
 } from 'graphql';
-import { type CompiledQuery, compileQuery, isCompiledQuery } from 'graphql-jit';
 import { processRegularResult, type YogaServerInstance } from 'graphql-yoga';
 import { QueryTextCache } from './query-text-cache.js';
 
@@ -105,11 +104,6 @@ export interface JsonFastPathOptions<TContext extends Record<string, any>> {
   execute: (args: ExecutionArgs) => ExecutionResult | Promise<ExecutionResult>;
   /** The server's masking of unexpected errors (`maskedErrors.maskError`), given yoga's message. */
   maskError: (error: GraphQLError, message: string) => GraphQLError;
-  /**
-   * Queries (not mutations) run a second time or more are compiled by graphql-jit and run compiled
-   * instead of through `execute`. @defaultValue false
-   */
-  compile?: boolean;
 }
 
 /** graphql-js's `execute`, marking the errors of an operation that cannot start as yoga's executor does. */
@@ -140,101 +134,26 @@ const asGraphqlError = (err: unknown): GraphQLError =>
 /** yoga's message for a masked error (its `maskedErrors.errorMessage` default). */
 const MASKED_MESSAGE = 'Unexpected error.';
 
-/** A query text parsed and validated, with what running it has compiled so far. */
-interface KnownDocument {
-  document: DocumentNode;
-  /** Runs so far, per operation name ('' for none), until compiled. */
-  runs: Map<string, number>;
-  /** Per operation name: its compiled query, or null when graphql-jit could not compile it. */
-  compiled: Map<string, CompiledQuery | null>;
-}
-
 /**
- * Query texts already parsed and validated, or null when one failed either (yoga then answers it
- * with the reason). A Map underneath, not yoga's LRU: a lookup here runs once per request, and the
- * LRU cost more than the rest of this path's bookkeeping.
+ * Query texts already parsed and validated: the document, or null when it failed either (yoga then
+ * answers it with the reason). A Map underneath, not yoga's LRU: a lookup here runs once per
+ * request, and the LRU cost more than the rest of this path's bookkeeping.
  */
 function createDocumentCache(schema: GraphQLSchema) {
-  const documents = new QueryTextCache<KnownDocument | null>();
-  return (query: string): KnownDocument | null => {
+  const documents = new QueryTextCache<DocumentNode | null>();
+  return (query: string): DocumentNode | null => {
     const known = documents.get(query);
     if (known !== undefined) return known;
-    let entry: KnownDocument | null;
+    let document: DocumentNode | null;
     try {
-      const document = parse(query);
-      entry =
-        validate(schema, document).length > 0 ? null : { document, runs: new Map(), compiled: new Map() };
+      document = parse(query);
+      if (validate(schema, document).length > 0) document = null;
     } catch {
-      entry = null;
+      document = null;
     }
-    documents.set(query, entry);
-    return entry;
+    documents.set(query, document);
+    return document;
   };
-}
-
-/**
- * Longest query text compiled. The queries machines repeat are short; a compiled query's code grows
- * with its text, and the cache keeps up to 1,024 of them.
- */
-const MAX_COMPILED_CHARS = 4096;
-
-const compilable = (known: KnownDocument) =>
-  (known.document.loc?.end ?? Number.POSITIVE_INFINITY) <= MAX_COMPILED_CHARS;
-
-/**
- * The compiled form of a query run before, compiled on its second run: most traffic repeats a few
- * query texts with new variables, and compiling costs far more than one run, so a text sent once is
- * never compiled. Undefined while it should run through `execute`.
- */
-function compiledQuery(
-  schema: GraphQLSchema,
-  known: KnownDocument,
-  operationName: string | undefined,
-): CompiledQuery | undefined {
-  const key = operationName ?? '';
-  const compiled = known.compiled.get(key);
-  if (compiled !== undefined) return compiled ?? undefined;
-  const runs = (known.runs.get(key) ?? 0) + 1;
-  if (runs < 2) {
-    known.runs.set(key, runs);
-    return undefined;
-  }
-  known.runs.delete(key);
-  let query: CompiledQuery | null = null;
-  if (compilable(known)) {
-    try {
-      // The path-based handling of @skip/@include: the default one drops the fields of a fragment
-      // spread twice when one spread is skipped (a case of the executor test).
-      const made = compileQuery(schema, known.document, operationName, {
-        useExperimentalPathBasedSkipInclude: true,
-      });
-      if (isCompiledQuery(made)) query = made;
-    } catch {
-      // Left to `execute`, which runs every valid document.
-    }
-  }
-  known.compiled.set(key, query);
-  return query ?? undefined;
-}
-
-/**
- * Runs a compiled query. graphql-jit words and places errors its own way (no locations, its own
- * classes): a run that failed anywhere runs again through `execute`, which answers as yoga's
- * executor does. Only queries are compiled, which read and change nothing, and the request's
- * loaders still hold what the first run loaded.
- */
-async function runCompiled(
-  compiled: CompiledQuery,
-  args: ExecutionArgs,
-  execute: JsonFastPathOptions<never>['execute'],
-): Promise<ExecutionResult> {
-  try {
-    const result = await compiled.query(undefined, args.contextValue, args.variableValues);
-    if (result.errors === undefined) return result;
-  } catch {
-    // As a failed run: `execute` gives the error as the server words it.
-  }
-  return execute(args);
 }
 
 /**
@@ -242,8 +161,7 @@ async function runCompiled(
  * fetch-API layer (a Request, plugins per HTTP hook, a Response) and envelop's chain of hooks, which
  * cost more CPU than executing a one-row lookup. This path does for them what the server's plugins
  * do, called directly: the same guard, executor and error masking (`JsonFastPathOptions`), on
- * documents it parses and validates with graphql-js as yoga does (a query that repeats runs
- * compiled by graphql-jit: see `compiledQuery` and `runCompiled`), and answers a result without
+ * documents it parses and validates with graphql-js as yoga does, and answers a result without
  * errors as 200 JSON; a result with errors goes through yoga's own result processor, which sets
  * the status, so the answer is the one yoga would give. Everything else (GraphiQL, GET, batches,
  * parse and validation errors, CORS) still goes through yoga, and tests compare the two paths
@@ -259,9 +177,8 @@ export function createJsonFastPath<TContext extends Record<string, any>>(
     async run(headers, body, context) {
       const params = plainJsonParams(headers, body);
       if (params === null) return null;
-      const known = documentOf(params.query);
-      if (known === null) return null;
-      const { document } = known;
+      const document = documentOf(params.query);
+      if (document === null) return null;
       const operationName = params.operationName ?? undefined;
       const operation = getOperationAST(document, operationName);
       if (operation === null || operation === undefined || operation.operation === 'subscription')
@@ -275,14 +192,7 @@ export function createJsonFastPath<TContext extends Record<string, any>>(
       };
       let result: ExecutionResult;
       try {
-        const refused = guard?.(args, operation) ?? null;
-        const compiled =
-          refused === null && options.compile === true && operation.operation === 'query'
-            ? compiledQuery(schema, known, operationName)
-            : undefined;
-        result =
-          refused ??
-          (compiled === undefined ? await execute(args) : await runCompiled(compiled, args, execute));
+        result = guard?.(args, operation) ?? (await execute(args));
       } catch (err) {
         // What yoga does with an error thrown outside the resolvers (a guard failing): one masked error.
         result = { errors: [options.maskError(asGraphqlError(err), MASKED_MESSAGE)] };
