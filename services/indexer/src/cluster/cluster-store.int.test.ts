@@ -7,7 +7,7 @@ import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { applyBlock } from '../ingest/block-ingest.js';
 import { rollbackTo } from '../ingest/block-rollback.js';
-import { findClusterLink, rebuildClusters } from './cluster-store.js';
+import { findClusterLink, readClusterInputs, rebuildClusters } from './cluster-store.js';
 
 const FINALITY_DEPTH = 2;
 const pools = loadPools();
@@ -188,5 +188,56 @@ describe.each(['postgres', 'pglite'] as const)('clusters on %s', (kind) => {
       before.map(({ size, height }) => ({ size, height })),
     );
     for (const name of ['A', 'B', 'C', 'D'] as const) expect(await clusterOf(name)).toBe(roots[0]!.id);
+  });
+});
+
+describe('the clustering read on statistics that lag behind a bulk load', () => {
+  let test: TestDatabase;
+  beforeAll(async () => {
+    test = await createTestDatabase('postgres');
+  });
+  afterAll(async () => {
+    await test?.close();
+  });
+
+  it('finds the spent outputs through the spender index, never by reading every output', async () => {
+    // 40 blocks of 200 two-input txs, each spending two outputs of the block 20 heights before: 16,000
+    // spent outputs. The statistics then claim 5 distinct spenders (as after an ANALYZE taken while few
+    // outputs were spent), which makes reading every output look cheapest, with or without a hash join.
+    await sql`
+      INSERT INTO txs (id, txid, height, idx, is_coinbase, fee, size, vsize, weight, version, locktime, input_count, output_count)
+      SELECT i, sha256(int8send(i)), i / 200, i % 200, false, 0, 200, 200, 800, 2, 0, 2, 2
+      FROM generate_series(0, 7999) AS i`.execute(test.db);
+    await sql`
+      INSERT INTO outputs (tx_id, n, value, script_type, address_id, spent_by_tx_id, spent_by_input)
+      SELECT i, n, 1000 + i, 1, i * 2 + n,
+        CASE WHEN i < 4000 THEN i + 4000 END, CASE WHEN i < 4000 THEN n END
+      FROM generate_series(0, 7999) AS i, generate_series(0, 1) AS n`.execute(test.db);
+    await sql`ALTER TABLE outputs ALTER COLUMN spent_by_tx_id SET (n_distinct = 5)`.execute(test.db);
+    await sql`ANALYZE txs, outputs`.execute(test.db);
+
+    const { rows, seqScans, indexScans } = await test.db.transaction().execute(async (trx) => {
+      const scans = async () =>
+        (
+          await sql<{ seq: string; idx: string }>`
+            SELECT seq_scan::text AS seq, coalesce(idx_scan, 0)::text AS idx
+            FROM pg_stat_xact_user_tables WHERE relname = 'outputs'`.execute(trx)
+        ).rows[0]!;
+      const before = await scans();
+      const rows = await readClusterInputs(trx, 25, 27);
+      const after = await scans();
+      return {
+        rows,
+        seqScans: Number(after.seq) - Number(before.seq),
+        indexScans: Number(after.idx) - Number(before.idx),
+      };
+    });
+    // Heights 25..27 hold txs 5000..5599, spending outputs of txs 1000..1599, both of each.
+    expect(rows).toHaveLength(1200);
+    expect(rows[0]).toMatchObject({ height: 25, tx_id: 5000n, value: 2000n, address_id: 2000n });
+    expect(rows[1]).toMatchObject({ tx_id: 5000n, address_id: 2001n });
+    expect(rows[1199]).toMatchObject({ height: 27, tx_id: 5599n, value: 2599n, address_id: 3199n });
+    expect(seqScans).toBe(0);
+    expect(indexScans).toBeGreaterThan(0);
   });
 });
