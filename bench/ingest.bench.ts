@@ -8,6 +8,7 @@
  * Environment: BENCH_BLOCKS (30; 200 for the full run) mainnet-like blocks of BENCH_TXS (3000) txs,
  * BENCH_SEED; BENCH_FOLLOWER=0 skips the follower's sync and measures `backfillRange` only;
  * BENCH_BATCH (8) blocks per transaction and BENCH_AHEAD (8) blocks fetched ahead in the pipeline;
+ * BENCH_DECODE_WORKER=1 decodes in a worker thread (`INDEX_DECODE_WORKER=on`);
  * BENCH_EXPLAIN=1 logs plans of slow statements to the server log (auto_explain);
  * TEST_DATABASE_URL as for the integration tests. Serialized blocks are cached under the OS temp
  * directory, keyed by seed and sizes, so reruns skip generating them.
@@ -43,6 +44,7 @@ const FOLLOWER = benchEnv('BENCH_FOLLOWER', '1') !== '0';
 /** Blocks per transaction and blocks fetched ahead (in parallel) of decoding. */
 const BATCH = Number(benchEnv('BENCH_BATCH', '8'));
 const AHEAD = Number(benchEnv('BENCH_AHEAD', '8'));
+const DECODE_WORKER = benchEnv('BENCH_DECODE_WORKER', '0') === '1';
 const COPY_TABLES = ['blocks', 'txs', 'addresses', 'outputs'] as const;
 
 const fmt = (n: number, digits = 0) =>
@@ -133,7 +135,16 @@ async function timedBackfill(
     peakRss = Math.max(peakRss, process.memoryUsage().rss);
   }, 50);
   try {
-    const result = await backfillRange({ db, rpc, pools, from, to, batchBlocks: BATCH, prefetch: AHEAD });
+    const result = await backfillRange({
+      db,
+      rpc,
+      pools,
+      from,
+      to,
+      batchBlocks: BATCH,
+      prefetch: AHEAD,
+      decodeInWorker: DECODE_WORKER,
+    });
     return { result, peakRss: Math.max(peakRss, process.memoryUsage().rss) };
   } finally {
     clearInterval(sampler);
@@ -154,7 +165,8 @@ function printBackfill({ result, peakRss }: BackfillFigures): void {
   const { fetchWaitMs, decodeMs, prepareMs, sqlWaitMs } = result.timings;
   out();
   out(
-    `backfillRange (${BATCH} blocks per transaction, ${AHEAD} blocks fetched ahead, synchronous_commit off; chain and derived rows)`,
+    `backfillRange (${BATCH} blocks per transaction, ${AHEAD} blocks fetched ahead, synchronous_commit off; chain and derived rows` +
+      `${DECODE_WORKER ? '; decoding in a worker thread' : ''})`,
   );
   out(`  ${fmt(blocks)} blocks, ${fmt(result.txs)} txs in ${fmt(result.elapsedMs / 1000, 2)} s`);
   out(
@@ -162,7 +174,7 @@ function printBackfill({ result, peakRss }: BackfillFigures): void {
   );
   out(
     `  main thread per block: decode ${fmt(decodeMs / blocks, 1)} ms, preparing rows ahead ${fmt(prepareMs / blocks, 1)} ms, ` +
-      `waiting for fetch ${fmt(fetchWaitMs / blocks, 1)} ms, ` +
+      `waiting for fetch${DECODE_WORKER ? ' and decoding' : ''} ${fmt(fetchWaitMs / blocks, 1)} ms, ` +
       `waiting for SQL ${fmt(sqlWaitMs / blocks, 1)} ms, wall ${fmt(result.elapsedMs / blocks, 1)} ms`,
   );
 }

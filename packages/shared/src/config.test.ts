@@ -17,6 +17,7 @@ describe('loadConfig', () => {
       PAYOUT_MAX_HOPS: 3,
       INDEX_BATCH_BLOCKS: 8,
       INDEX_PREFETCH: 8,
+      INDEX_DECODE_WORKER: 'off',
     });
   });
 
@@ -54,6 +55,8 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ LOG_LEVEL: 'loud' })).toThrow(/LOG_LEVEL/);
     expect(() => loadConfig({ INDEX_BATCH_BLOCKS: '0' })).toThrow(/INDEX_BATCH_BLOCKS/);
     expect(() => loadConfig({ INDEX_PREFETCH: '1.5' })).toThrow(/INDEX_PREFETCH/);
+    expect(() => loadConfig({ INDEX_DECODE_WORKER: 'yes' })).toThrow(/INDEX_DECODE_WORKER/);
+    expect(loadConfig({ INDEX_DECODE_WORKER: 'on' }).INDEX_DECODE_WORKER).toBe('on');
   });
 
   it('returns a frozen object', () => {

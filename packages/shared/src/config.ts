@@ -132,6 +132,13 @@ const schema = z.object({
   INDEX_BATCH_BLOCKS: integer(8, 1, 1000),
   /** Blocks fetched from the node ahead of the one being decoded, in parallel. Default 8; 1 to 1000. */
   INDEX_PREFETCH: integer(8, 1, 1000),
+  /**
+   * `on`: while catching up (backfill jobs, the follower behind by more than a batch) blocks are
+   * decoded in a worker thread rather than on the main thread. Default `off`: it costs twice the CPU
+   * of decoding in all, and on 2 cores a backfill ran 17% slower with it (`npm run bench -- ingest`
+   * with `BENCH_DECODE_WORKER=1`); it is for machines with cores to spare.
+   */
+  INDEX_DECODE_WORKER: z.preprocess(emptyToUndefined, z.enum(['off', 'on']).default('off')),
   /** Blocks below the tip after which a block counts as final (clustering runs). Default 6; 1 to 1000. */
   FINALITY_DEPTH: integer(6, 1, 1000),
   /** How many transactions after a coinbase payouts are followed. Default 3; 0 to 20. */

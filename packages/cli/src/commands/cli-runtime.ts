@@ -65,9 +65,20 @@ export function rpcFromConfig(config: Config): BitcoindRpcClient {
   });
 }
 
-/** How many blocks the indexer writes per transaction and fetches ahead while catching up. */
-export function pipelineOptions(config: Config): { batchBlocks: number; prefetch: number } {
-  return { batchBlocks: config.INDEX_BATCH_BLOCKS, prefetch: config.INDEX_PREFETCH };
+/**
+ * How many blocks the indexer writes per transaction and fetches ahead while catching up, and where
+ * it decodes them.
+ */
+export function pipelineOptions(config: Config): {
+  batchBlocks: number;
+  prefetch: number;
+  decodeInWorker: boolean;
+} {
+  return {
+    batchBlocks: config.INDEX_BATCH_BLOCKS,
+    prefetch: config.INDEX_PREFETCH,
+    decodeInWorker: config.INDEX_DECODE_WORKER === 'on',
+  };
 }
 
 /** What every applied block needs from the configuration. */

@@ -86,8 +86,17 @@ describe('backfillRange and the follower catching up in batches', () => {
       expect(progress.map((p) => p.height)).toEqual([6, 13, 20, 27, 34, 41, 48, 55, 60]);
       expect(progress.at(-1)).toMatchObject({ applied: 61, total: 61 });
 
-      // 40..120 overlaps what is indexed: 40..60 (21 blocks) are skipped, 61..120 (60) applied.
-      const second = await backfillRange({ db: test.db, rpc, pools, from: 40, to: 120, batchBlocks: 16 });
+      // 40..120 overlaps what is indexed: 40..60 (21 blocks) are skipped, 61..120 (60) applied,
+      // decoded in a worker thread.
+      const second = await backfillRange({
+        db: test.db,
+        rpc,
+        pools,
+        from: 40,
+        to: 120,
+        batchBlocks: 16,
+        decodeInWorker: true,
+      });
       expect(second).toMatchObject({ skipped: 21, applied: 60, tip: { height: 120 } });
       // A range already indexed is a no-op.
       const again = await backfillRange({ db: test.db, rpc, pools, from: 100, to: 110 });
@@ -147,7 +156,8 @@ describe('backfillRange and the follower catching up in batches', () => {
         rpc: new BitcoindRpcClient({ url: shortNode.rpcUrl, restUrl: shortNode.restUrl }),
         pools,
         logger: createLogger({ level: 'silent' }),
-        config: { pollIntervalMs: 600_000, batchBlocks: 5 },
+        // Catching up more than a batch: decoded in a worker thread.
+        config: { pollIntervalMs: 600_000, batchBlocks: 5, decodeInWorker: true },
         onEvent: (event) => {
           if (event.type === 'block') heights.push(event.height);
         },

@@ -10,6 +10,7 @@ import { syncPools } from '../ingest/pool-sync.js';
 import { fetchNodeBlock, movedOnNotFound, type PipelineTimings, runBlockPipeline } from './block-pipeline.js';
 import { BackfillRangeError, ChainMovedError } from './follow.errors.js';
 import type { BitcoindRpcClient } from './rpc-client.js';
+import { createWorkerDecoder } from './worker-decoder.js';
 
 export interface BackfillRangeOptions {
   db: Db;
@@ -32,6 +33,11 @@ export interface BackfillRangeOptions {
   payoutMaxHops?: number;
   /** `FINALITY_DEPTH` of the clustering. @defaultValue 6 */
   finalityDepth?: number;
+  /**
+   * Decode blocks in a worker thread (`createWorkerDecoder`) rather than on the main thread between
+   * the batch's statements. @defaultValue false
+   */
+  decodeInWorker?: boolean;
 }
 
 /** Where a backfill stands, after each committed batch. */
@@ -134,6 +140,7 @@ export async function backfillRange(options: BackfillRangeOptions): Promise<Back
   const total = Math.max(0, to - firstToApply + 1);
   let applied = 0;
   let txs = 0;
+  const decoder = options.decodeInWorker === true && total > 0 ? createWorkerDecoder() : undefined;
   try {
     for (let restarts = 0; ; restarts++) {
       if (tip !== null) await checkOnNodeChain(rpc, tip);
@@ -154,6 +161,7 @@ export async function backfillRange(options: BackfillRangeOptions): Promise<Back
           apply: { ...derive, asyncCommit: true },
           timings,
           ...(signal !== undefined ? { signal } : {}),
+          ...(decoder !== undefined ? { decoder } : {}),
           onBatch: ({ fetched, result }) => {
             const last = fetched[fetched.length - 1]!;
             applied += result.blocks.length;
@@ -185,6 +193,8 @@ export async function backfillRange(options: BackfillRangeOptions): Promise<Back
     // The batch's error is the one reported; clustering settles first, whatever it did.
     await clustering.drain().catch(() => {});
     throw err;
+  } finally {
+    await decoder?.close();
   }
   // Also catches up heights an earlier call left unclustered (a crash between a commit and its round).
   if (tip !== null) clustering.request(tip.height);

@@ -1,6 +1,5 @@
 import { setImmediate as nextTurn } from 'node:timers/promises';
-import { hashToHex } from '@minetrace/shared';
-import { type BlockRows, decodeBlockInSteps, type Network } from '@minetrace/shared/chain';
+import type { BlockRows, Network } from '@minetrace/shared/chain';
 import type { Db } from '@minetrace/shared/db';
 import type { PoolSet } from '@minetrace/shared/pools';
 import {
@@ -11,23 +10,19 @@ import {
   type PreparedBatch,
   prepareBlockBatchInSteps,
 } from '../ingest/batch-ingest.js';
-import { ChainMovedError, MalformedBlockError } from './follow.errors.js';
+import { decodeFetchedInSteps, type FetchedBlock } from './fetched-block.js';
+import { ChainMovedError } from './follow.errors.js';
 import { RpcError, RpcUnavailableError } from './rpc.errors.js';
 import type { BitcoindRpcClient } from './rpc-client.js';
+import type { BlockDecoder } from './worker-decoder.js';
 
-/** A block as the node served it. */
-export interface FetchedBlock {
-  height: number;
-  /** Display hex, as the node named it. */
-  hash: string;
-  raw: Buffer;
-}
+export { decodeFetchedInSteps, type FetchedBlock } from './fetched-block.js';
 
 /** Where the main thread's time went, cumulative over a pipeline run. */
 export interface PipelineTimings {
-  /** Waiting for blocks the node had not served yet. */
+  /** Waiting for blocks the node had not served yet (or, with a `decoder`, not decoded yet). */
   fetchWaitMs: number;
-  /** Decoding raw blocks. */
+  /** Decoding raw blocks on the main thread (none with a `decoder`). */
   decodeMs: number;
   /** Preparing a batch's rows ahead of its write (`prepareBlockBatch`), while the batch before is written. */
   prepareMs: number;
@@ -63,6 +58,12 @@ export interface BlockPipelineOptions {
   signal?: AbortSignal;
   /** Accumulates where the time went, when given. */
   timings?: PipelineTimings;
+  /**
+   * Decodes each block as soon as it arrives, off the main thread (`createWorkerDecoder`); without
+   * one, blocks are decoded on the main thread in steps, between the statements of the batch being
+   * written.
+   */
+  decoder?: BlockDecoder;
 }
 
 /**
@@ -81,11 +82,15 @@ export interface BlockPipelineOptions {
 export async function runBlockPipeline(options: BlockPipelineOptions): Promise<void> {
   const { signal } = options;
   const timings = options.timings ?? { fetchWaitMs: 0, decodeMs: 0, prepareMs: 0, sqlWaitMs: 0 };
-  const pending: Promise<FetchedBlock>[] = [];
+  const { decoder } = options;
+  const pending: Promise<{ block: FetchedBlock; decoded: BlockRows | null }>[] = [];
   let next = options.from;
   const fill = () => {
     while (pending.length < options.prefetch && next <= options.to) {
-      const fetching = options.fetch(next++);
+      const fetching = options.fetch(next++).then(async (block) => ({
+        block,
+        decoded: decoder ? await decoder.decode(block, options.network) : null,
+      }));
       // Awaited in order below; a failure ahead of a failure must not surface as unhandled.
       fetching.catch(() => {});
       pending.push(fetching);
@@ -125,21 +130,24 @@ export async function runBlockPipeline(options: BlockPipelineOptions): Promise<v
       let txs = 0;
       do {
         const t0 = performance.now();
-        const block = await pending.shift()!;
+        const { block, decoded } = await pending.shift()!;
         fill();
         timings.fetchWaitMs += performance.now() - t0;
-        // Decoding holds the event loop: while a batch is being written, a few hundred transactions
-        // at a time, so that each answer of its statements is handled (and the next statement sent)
-        // within milliseconds rather than after the whole block.
-        const steps = decodeFetchedInSteps(block, options.network);
-        for (;;) {
-          const t1 = performance.now();
-          const step = steps.next();
-          timings.decodeMs += performance.now() - t1;
-          if (writing !== null) await nextTurn();
-          if (step.done === true) {
-            rows.push(step.value);
-            break;
+        if (decoded !== null) rows.push(decoded);
+        else {
+          // Decoding holds the event loop: while a batch is being written, a few hundred transactions
+          // at a time, so that each answer of its statements is handled (and the next statement sent)
+          // within milliseconds rather than after the whole block.
+          const steps = decodeFetchedInSteps(block, options.network);
+          for (;;) {
+            const t1 = performance.now();
+            const step = steps.next();
+            timings.decodeMs += performance.now() - t1;
+            if (writing !== null) await nextTurn();
+            if (step.done === true) {
+              rows.push(step.value);
+              break;
+            }
           }
         }
         fetched.push(block);
@@ -194,44 +202,8 @@ export async function runBlockPipeline(options: BlockPipelineOptions): Promise<v
 
 const noop = () => {};
 
-/** Transactions decoded per step of `decodeFetchedInSteps` (a few milliseconds of work). */
-const DECODE_STEP_TXS = 200;
 /** Transactions prepared per step of `prepareBlockBatchInSteps` (a few milliseconds of work). */
 const PREPARE_STEP_TXS = 500;
-
-/**
- * Decodes a block the node served, checking that it is the block asked for
- * (`MalformedBlockError` otherwise), pausing after every `txsPerStep` transactions
- * (`decodeBlockInSteps`).
- */
-export function* decodeFetchedInSteps(
-  fetched: FetchedBlock,
-  network: Network,
-  txsPerStep = DECODE_STEP_TXS,
-): Generator<void, BlockRows, void> {
-  const { height, hash, raw } = fetched;
-  let rows: BlockRows;
-  try {
-    rows = yield* decodeBlockInSteps(raw, network, txsPerStep);
-  } catch (err) {
-    throw new MalformedBlockError(
-      `the node served block ${hash} at height ${height} as ${raw.length} bytes that do not decode: ${err instanceof Error ? err.message : String(err)}`,
-      { height, blockHash: hash },
-      { cause: err },
-    );
-  }
-  const decoded = hashToHex(rows.header.hash);
-  if (decoded !== hash) {
-    throw new MalformedBlockError(
-      `the node served block ${decoded} when asked for ${hash} at height ${height}`,
-      {
-        height,
-        blockHash: hash,
-      },
-    );
-  }
-  return rows;
-}
 
 /**
  * A height past the node's tip (-8) or a block it no longer serves (-5) after it answered otherwise a

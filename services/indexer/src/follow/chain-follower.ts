@@ -26,6 +26,7 @@ import {
 } from './follow.errors.js';
 import { RpcAuthError, RpcUnavailableError } from './rpc.errors.js';
 import type { BitcoindRpcClient } from './rpc-client.js';
+import { createWorkerDecoder } from './worker-decoder.js';
 import type { ZmqNotice, ZmqStats, ZmqSubscriber } from './zmq-subscriber.js';
 
 /** Timings of the follower. */
@@ -45,6 +46,11 @@ export interface ChainFollowerConfig {
   batchBlocks?: number;
   /** A batch closes once it holds this many transactions. @defaultValue 40000 */
   batchTxs?: number;
+  /**
+   * While catching up more than `batchBlocks` blocks, decode them in a worker thread
+   * (`createWorkerDecoder`, `INDEX_DECODE_WORKER`). @defaultValue false
+   */
+  decodeInWorker?: boolean;
   /** Payout hops and finality depth of the derived rows written with every block. */
   apply?: Omit<ApplyBlockOptions, 'height'>;
 }
@@ -193,6 +199,7 @@ export function createChainFollower(deps: ChainFollowerDeps): ChainFollower {
   const retryMaxMs = deps.config.retryMaxMs ?? 30_000;
   const prefetch = Math.max(1, deps.config.prefetch ?? 8);
   const batchBlocks = Math.max(1, deps.config.batchBlocks ?? 8);
+  const decodeInWorker = deps.config.decodeInWorker === true;
   const batchTxs = Math.max(1, deps.config.batchTxs ?? 40_000);
   // Per block of a batch, in height order and inside its transaction: its payout rows. The blocks a
   // batch makes final are clustered in a transaction of their own, on another connection, while the
@@ -410,6 +417,8 @@ export function createChainFollower(deps: ChainFollowerDeps): ChainFollower {
     if (from > toHeight) return { applied, txs, last };
     let started = performance.now();
     const clustering = createClusterCatchUp(db, finalityDepth);
+    // Only for a catch-up: at the tip a block comes alone, and starting a thread would delay it.
+    const decoder = decodeInWorker && toHeight - from + 1 > batchBlocks ? createWorkerDecoder() : undefined;
     try {
       await runBlockPipeline({
         db,
@@ -423,6 +432,7 @@ export function createChainFollower(deps: ChainFollowerDeps): ChainFollower {
         batchTxs,
         apply: { afterBlock: derive },
         ...(signal !== undefined ? { signal } : {}),
+        ...(decoder !== undefined ? { decoder } : {}),
         onBatch: ({ fetched, result }) => {
           const durationMs = Math.round(performance.now() - started);
           started = performance.now();
@@ -461,6 +471,8 @@ export function createChainFollower(deps: ChainFollowerDeps): ChainFollower {
         throw new ChainMovedError(`the node's chain moved at block ${err.details.blockHash}`, { cause: err });
       }
       throw err;
+    } finally {
+      await decoder?.close();
     }
     await clustering.drain();
     if (last !== null) clusteredFor = (last as TipRef).height;

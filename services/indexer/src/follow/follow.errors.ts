@@ -50,3 +50,8 @@ export class NodeBehindError extends RetryableError {
 export class BackfillRangeError extends NonRetryableError {
   override name = 'BackfillRangeError';
 }
+
+/** The thread decoding blocks for a backfill stopped or failed outside any block's decoding. */
+export class DecodeWorkerError extends RetryableError {
+  override name = 'DecodeWorkerError';
+}

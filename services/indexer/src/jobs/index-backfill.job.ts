@@ -20,6 +20,8 @@ export interface IndexBackfillJobDeps {
   batchBlocks?: number;
   /** Blocks fetched ahead, in parallel. @defaultValue backfillRange's */
   prefetch?: number;
+  /** Decode in a worker thread (`INDEX_DECODE_WORKER`). @defaultValue false */
+  decodeInWorker?: boolean;
   /** How long a job whose range is not next waits before looking again. @defaultValue 2000 */
   waitMs?: number;
 }
@@ -71,6 +73,7 @@ export function createIndexBackfillHandler(
         finalityDepth: deps.derive.finalityDepth,
         ...(deps.batchBlocks === undefined ? {} : { batchBlocks: deps.batchBlocks }),
         ...(deps.prefetch === undefined ? {} : { prefetch: deps.prefetch }),
+        ...(deps.decodeInWorker === undefined ? {} : { decodeInWorker: deps.decodeInWorker }),
         onProgress: (progress) =>
           ctx.progress({
             done: progress.height - from + 1,
