@@ -202,8 +202,11 @@ export async function runBlockPipeline(options: BlockPipelineOptions): Promise<v
 
 const noop = () => {};
 
-/** Transactions prepared per step of `prepareBlockBatchInSteps` (a few milliseconds of work). */
-const PREPARE_STEP_TXS = 500;
+/**
+ * Transactions prepared per step of `prepareBlockBatchInSteps` (about a millisecond of work): an
+ * answer of the batch being written waits for the step under way before its next statement goes.
+ */
+const PREPARE_STEP_TXS = 100;
 
 /**
  * A height past the node's tip (-8) or a block it no longer serves (-5) after it answered otherwise a

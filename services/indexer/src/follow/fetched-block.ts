@@ -10,8 +10,11 @@ export interface FetchedBlock {
   raw: Buffer;
 }
 
-/** Transactions decoded per step of `decodeFetchedInSteps` (a few milliseconds of work). */
-const DECODE_STEP_TXS = 200;
+/**
+ * Transactions decoded per step of `decodeFetchedInSteps` (about a millisecond of work): an answer of
+ * the batch being written waits for the step under way before its next statement goes.
+ */
+const DECODE_STEP_TXS = 50;
 /**
  * Decodes a block the node served, checking that it is the block asked for
  * (`MalformedBlockError` otherwise), pausing after every `txsPerStep` transactions
