@@ -87,6 +87,7 @@ export async function applyDerived(
       });
     }
   };
+  let spenders: number[];
   if (block.prevoutTxIds === undefined) {
     addPrevouts(
       await readPrevouts(
@@ -94,6 +95,7 @@ export async function applyDerived(
         sql`o.spent_by_tx_id BETWEEN ${firstId}::int8 AND ${lastId}::int8 AND o.tx_id < ${firstId}::int8`,
       ),
     );
+    spenders = mayPayFromPoolFunds(block, (key) => (prevoutByKey.get(key)?.poolFunds ?? null) !== null);
   } else {
     // The ingest knows which stored output each input spent: only the pool funds among them are read,
     // then every prevout of the transactions that may spend pool funds. An input of any other
@@ -101,7 +103,7 @@ export async function applyDerived(
     const funded = await readPoolFunds(trx, block.prevoutTxIds);
     for (const { poolId } of funded.values()) pools.add(poolId);
     if (pools.size === 0) return empty;
-    const spenders = mayPayFromPoolFunds(block, funded);
+    spenders = mayPayFromPoolFunds(block, (key) => funded.has(key));
     if (spenders.length > 0) {
       // A few spenders name their rows by index; with statistics lagging a bulk load, Postgres could
       // otherwise expect thousands of rows per spender and hash every tx or address.
@@ -109,7 +111,7 @@ export async function applyDerived(
         await withIndexJoins(trx, () =>
           readPrevouts(
             trx,
-            sql`o.spent_by_tx_id = ANY(${sqlArray(spenders)}::int8[]) AND o.tx_id < ${firstId}::int8`,
+            sql`o.spent_by_tx_id = ANY(${sqlArray(spenders.map((i) => block.txIds[i]!))}::int8[]) AND o.tx_id < ${firstId}::int8`,
           ),
         ),
       );
@@ -121,26 +123,44 @@ export async function applyDerived(
     txIdByTxid.set(tx.txid.toString('hex'), block.txIds[i]!);
   });
 
-  const addresses = [...block.addressIds.keys()];
-  const addressIds = [...block.addressIds.values()];
-  const known = await sql<{ pool_id: number; address: string }>`
-    SELECT pool_id, address FROM pool_addresses WHERE address = ANY(${sqlArray(addresses)}::text[])
-    UNION
-    SELECT k.pool_id, a.address FROM pool_known_addresses k JOIN addresses a ON a.id = k.address_id
-    WHERE k.address_id = ANY(${sqlArray(addressIds)}::int8[])`.execute(trx);
-  const knownKeys = new Set(known.rows.map((row) => `${row.pool_id}:${row.address}`));
-
-  const paid = await sql<{ pool_id: number; address: string }>`
-    SELECT DISTINCT p.pool_id, a.address FROM payouts p JOIN addresses a ON a.id = p.address_id
-    WHERE p.address_id = ANY(${sqlArray(addressIds)}::int8[])`.execute(trx);
-  const payersOf = new Map<string, Set<number>>();
-  for (const row of paid.rows) {
-    const payers = payersOf.get(row.address) ?? new Set<number>();
-    payers.add(row.pool_id);
-    payersOf.set(row.address, payers);
-  }
-
   const history = await loadRecentDistributions(trx, [...pools]);
+
+  // Detection asks which pools know, or paid, an address only for the outputs of the coinbase and of
+  // the transactions that may spend pool funds, and for the addresses of the pools' recent
+  // distributions; the answer for any other address of the block is never read. Those of the block's
+  // addresses are looked up, not all of them (a block of 3,000 transactions pays about 7,000).
+  const asked = new Set<string>();
+  const ask = (address: string | null) => {
+    if (address !== null && block.addressIds.has(address)) asked.add(address);
+  };
+  block.txs.forEach((tx) => {
+    if (tx.isCoinbase) for (const output of tx.outputs) ask(output.address);
+  });
+  for (const i of spenders) for (const output of block.txs[i]!.outputs) ask(output.address);
+  for (const distributions of history.values()) {
+    for (const paid of distributions) for (const { address } of paid) ask(address);
+  }
+  const addresses = [...asked];
+  const addressIds = addresses.map((address) => block.addressIds.get(address)!);
+  const knownKeys = new Set<string>();
+  const payersOf = new Map<string, Set<number>>();
+  if (addresses.length > 0) {
+    const known = await sql<{ pool_id: number; address: string }>`
+      SELECT pool_id, address FROM pool_addresses WHERE address = ANY(${sqlArray(addresses)}::text[])
+      UNION
+      SELECT k.pool_id, a.address FROM pool_known_addresses k JOIN addresses a ON a.id = k.address_id
+      WHERE k.address_id = ANY(${sqlArray(addressIds)}::int8[])`.execute(trx);
+    for (const row of known.rows) knownKeys.add(`${row.pool_id}:${row.address}`);
+
+    const paid = await sql<{ pool_id: number; address: string }>`
+      SELECT DISTINCT p.pool_id, a.address FROM payouts p JOIN addresses a ON a.id = p.address_id
+      WHERE p.address_id = ANY(${sqlArray(addressIds)}::int8[])`.execute(trx);
+    for (const row of paid.rows) {
+      const payers = payersOf.get(row.address) ?? new Set<number>();
+      payers.add(row.pool_id);
+      payersOf.set(row.address, payers);
+    }
+  }
 
   const result = detectBlockPayouts(
     { poolId: block.poolId, txs: block.txs },
@@ -212,12 +232,13 @@ async function readPoolFunds(
 }
 
 /**
- * `txs.id` of the block's transactions that may spend pool funds: those spending a funded prevout, and
- * those spending an output of the block's coinbase or of one of them (only these can be pool outputs
- * created in the block). Every transaction detection treats as a pool spend is among them.
+ * Positions in the block of the transactions that may spend pool funds: those spending a prevout
+ * `funded` says is pool funds (keyed `prevTxid hex:vout`), and those spending an output of the block's
+ * coinbase or of one of them (only these can be pool outputs created in the block). Every transaction
+ * detection treats as a pool spend is among them.
  */
-function mayPayFromPoolFunds(block: DerivedBlock, funded: ReadonlyMap<string, PoolFunds>): bigint[] {
-  const spenders: bigint[] = [];
+function mayPayFromPoolFunds(block: DerivedBlock, funded: (key: string) => boolean): number[] {
+  const spenders: number[] = [];
   const funding = new Set<string>();
   block.txs.forEach((tx, i) => {
     const txid = tx.txid.toString('hex');
@@ -227,10 +248,10 @@ function mayPayFromPoolFunds(block: DerivedBlock, funded: ReadonlyMap<string, Po
     }
     const spends = tx.inputs.some((input) => {
       const prevTxid = input.prevTxid.toString('hex');
-      return funding.has(prevTxid) || funded.has(`${prevTxid}:${input.prevVout}`);
+      return funding.has(prevTxid) || funded(`${prevTxid}:${input.prevVout}`);
     });
     if (spends) {
-      spenders.push(block.txIds[i]!);
+      spenders.push(i);
       funding.add(txid);
     }
   });
