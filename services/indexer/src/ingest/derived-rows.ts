@@ -145,17 +145,20 @@ export async function applyDerived(
   const knownKeys = new Set<string>();
   const payersOf = new Map<string, Set<number>>();
   if (addresses.length > 0) {
-    const known = await sql<{ pool_id: number; address: string }>`
-      SELECT pool_id, address FROM pool_addresses WHERE address = ANY(${sqlArray(addresses)}::text[])
+    // Which pools know these addresses, and which paid them before, in one round trip.
+    const rows = await sql<{ paid: boolean; pool_id: number; address: string }>`
+      SELECT false AS paid, pool_id, address FROM pool_addresses WHERE address = ANY(${sqlArray(addresses)}::text[])
       UNION
-      SELECT k.pool_id, a.address FROM pool_known_addresses k JOIN addresses a ON a.id = k.address_id
-      WHERE k.address_id = ANY(${sqlArray(addressIds)}::int8[])`.execute(trx);
-    for (const row of known.rows) knownKeys.add(`${row.pool_id}:${row.address}`);
-
-    const paid = await sql<{ pool_id: number; address: string }>`
-      SELECT DISTINCT p.pool_id, a.address FROM payouts p JOIN addresses a ON a.id = p.address_id
+      SELECT false, k.pool_id, a.address FROM pool_known_addresses k JOIN addresses a ON a.id = k.address_id
+      WHERE k.address_id = ANY(${sqlArray(addressIds)}::int8[])
+      UNION
+      SELECT true, p.pool_id, a.address FROM payouts p JOIN addresses a ON a.id = p.address_id
       WHERE p.address_id = ANY(${sqlArray(addressIds)}::int8[])`.execute(trx);
-    for (const row of paid.rows) {
+    for (const row of rows.rows) {
+      if (!row.paid) {
+        knownKeys.add(`${row.pool_id}:${row.address}`);
+        continue;
+      }
       const payers = payersOf.get(row.address) ?? new Set<number>();
       payers.add(row.pool_id);
       payersOf.set(row.address, payers);
@@ -391,52 +394,53 @@ async function storeDerived(
     return id;
   };
 
+  // One statement for every table (data-modifying WITH parts): during a backfill each statement on the
+  // writing connection waits its turn for a core, and a block writes up to four of these.
+  const inserts: RawBuilder<unknown>[] = [];
   if (result.payouts.length > 0) {
     const rows = result.payouts;
-    await sql`
+    inserts.push(sql`
       INSERT INTO payouts (payout_tx_id, n, height, pool_id, source_tx_id, address_id, value, hop)
       SELECT u.payout_tx_id, u.n, ${height}::int4, u.pool_id, u.source_tx_id, u.address_id, u.value, u.hop
       FROM unnest(${sqlArray(rows.map((p) => txIdOf(p.payoutTxid)))}::int8[], ${sqlArray(rows.map((p) => p.n))}::int4[],
         ${sqlArray(rows.map((p) => p.poolId))}::int4[], ${sqlArray(rows.map((p) => txIdOf(p.sourceTxid)))}::int8[],
         ${sqlArray(rows.map((p) => addressIdOf(p.address)))}::int8[], ${sqlArray(rows.map((p) => p.value))}::int8[],
         ${sqlArray(rows.map((p) => p.hop))}::int2[])
-        AS u(payout_tx_id, n, pool_id, source_tx_id, address_id, value, hop)`.execute(trx);
+        AS u(payout_tx_id, n, pool_id, source_tx_id, address_id, value, hop)`);
   }
 
   if (result.poolOutputs.length > 0) {
     const rows = result.poolOutputs;
-    await sql`
+    inserts.push(sql`
       INSERT INTO pool_outputs (tx_id, n, pool_id, hop, reason, height)
       SELECT u.tx_id, u.n, u.pool_id, u.hop, u.reason, ${height}::int4
       FROM unnest(${sqlArray(rows.map((o) => txIdOf(o.txid)))}::int8[], ${sqlArray(rows.map((o) => o.n))}::int4[],
         ${sqlArray(rows.map((o) => o.poolId))}::int4[], ${sqlArray(rows.map((o) => o.hop))}::int2[], ${sqlArray(rows.map((o) => o.reason))}::text[])
-        AS u(tx_id, n, pool_id, hop, reason)`.execute(trx);
+        AS u(tx_id, n, pool_id, hop, reason)`);
     // The earliest height is kept, so a rollback forgets exactly the addresses learned above the fork.
-    await sql`
+    inserts.push(sql`
       INSERT INTO pool_known_addresses (pool_id, address_id, first_height)
       SELECT DISTINCT u.pool_id, u.address_id, ${height}::int4
       FROM unnest(${sqlArray(rows.map((o) => o.poolId))}::int4[], ${sqlArray(rows.map((o) => addressIdOf(o.address)))}::int8[])
         AS u(pool_id, address_id)
-      ON CONFLICT (pool_id, address_id) DO NOTHING`.execute(trx);
+      ON CONFLICT (pool_id, address_id) DO NOTHING`);
   }
 
   if (result.distributions.length > 0) {
-    await trx
-      .insertInto('distributions')
-      .values(
-        result.distributions.map((distribution, seq) => ({
-          pool_id: distribution.poolId,
-          kind: distribution.kind,
-          height,
-          seq,
-          address_ids: sql<
-            bigint[]
-          >`${sqlArray(distribution.paid.map((p) => addressIdOf(p.address)))}::int8[]`,
-          amounts: sql<bigint[]>`${sqlArray(distribution.paid.map((p) => p.value))}::int8[]`,
-        })),
-      )
-      .execute();
+    const rows = result.distributions.map(
+      (distribution, seq) =>
+        sql`(${distribution.poolId}::int4, ${distribution.kind}::text, ${height}::int4, ${seq}::int4,
+          ${sqlArray(distribution.paid.map((p) => addressIdOf(p.address)))}::int8[],
+          ${sqlArray(distribution.paid.map((p) => p.value))}::int8[])`,
+    );
+    inserts.push(sql`
+      INSERT INTO distributions (pool_id, kind, height, seq, address_ids, amounts) VALUES ${sql.join(rows)}`);
   }
+
+  const last = inserts.pop();
+  if (last === undefined) return;
+  const before = inserts.map((insert, i) => sql`${sql.raw(`w${i}`)} AS (${insert})`);
+  await (before.length === 0 ? last : sql`WITH ${sql.join(before)} ${last}`).execute(trx);
 }
 
 /**
