@@ -1,4 +1,6 @@
+import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { hashToHex } from '@minetrace/shared';
 import { type BlockRows, decodeBlock } from '@minetrace/shared/chain';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -6,7 +8,8 @@ import { decodeFetchedInSteps, type FetchedBlock } from './fetched-block.js';
 import { DecodeWorkerError, MalformedBlockError } from './follow.errors.js';
 import { type BlockDecoder, createWorkerDecoder } from './worker-decoder.js';
 
-const raw = readFileSync(new URL('../../../../test/fixtures/blocks/block413567.raw', import.meta.url));
+const FIXTURE = new URL('../../../../test/fixtures/blocks/block413567.raw', import.meta.url);
+const raw = readFileSync(FIXTURE);
 const expected = decodeBlock(raw, 'main');
 const block: FetchedBlock = { height: 413_567, hash: hashToHex(expected.header.hash), raw };
 
@@ -77,5 +80,23 @@ describe('createWorkerDecoder', () => {
     await closing.close();
     expect(await waiting).toBeInstanceOf(DecodeWorkerError);
     await expect(closing.decode(block, 'main')).rejects.toThrow(/closed/);
+  });
+
+  it('keeps a process with nothing else to wait for alive until its decode answers', () => {
+    // Only the decode is pending: were the thread not referenced meanwhile, the process would exit
+    // before printing.
+    const script = `
+      import { readFileSync } from 'node:fs';
+      import { createWorkerDecoder } from ${JSON.stringify(new URL('./worker-decoder.ts', import.meta.url).href)};
+      const raw = readFileSync(${JSON.stringify(fileURLToPath(FIXTURE))});
+      createWorkerDecoder().decode({ height: 413567, hash: ${JSON.stringify(block.hash)}, raw }, 'main')
+        .then((rows) => console.log('decoded', rows.txs.length));`;
+    const child = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], {
+      cwd: fileURLToPath(new URL('../..', import.meta.url)),
+      encoding: 'utf8',
+      timeout: 60_000,
+    });
+    expect(child.stderr).toBe('');
+    expect(child.stdout.trim()).toBe(`decoded ${expected.txs.length}`);
   });
 });

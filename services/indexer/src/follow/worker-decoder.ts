@@ -34,7 +34,7 @@ export function createWorkerDecoder(): BlockDecoder {
     ? `import(${JSON.stringify(tsxApi())}).then((tsx) => { tsx.register(); return import(${JSON.stringify(entry.href)}); });`
     : `import(${JSON.stringify(entry.href)});`;
   const worker = new Worker(source, { eval: true });
-  // A decoder left open must not keep the process alive.
+  // The thread keeps the process alive only while a decode is waiting: a decoder left open must not.
   worker.unref();
   const waiting = new Map<number, { resolve: (rows: BlockRows) => void; reject: (err: Error) => void }>();
   let nextId = 0;
@@ -43,11 +43,13 @@ export function createWorkerDecoder(): BlockDecoder {
     stopped ??= err;
     for (const { reject } of waiting.values()) reject(stopped);
     waiting.clear();
+    worker.unref();
   };
   worker.on('message', (reply: DecodeReply) => {
     const pending = waiting.get(reply.id);
     if (pending === undefined) return;
     waiting.delete(reply.id);
+    if (waiting.size === 0) worker.unref();
     if ('rows' in reply) {
       try {
         pending.resolve(asBuffers(reply.rows));
@@ -70,6 +72,7 @@ export function createWorkerDecoder(): BlockDecoder {
       if (stopped !== null) return Promise.reject(stopped);
       const id = nextId++;
       return new Promise<BlockRows>((resolve, reject) => {
+        if (waiting.size === 0) worker.ref();
         waiting.set(id, { resolve, reject });
         const request: DecodeRequest = {
           id,
