@@ -30,7 +30,8 @@ function newSpan(): TxSpan {
   return { start: 0, body: 0, outputsEnd: 0, lock: 0, end: 0, segwit: false };
 }
 
-function asBuffer(bytes: Uint8Array): Buffer {
+/** `bytes` as a Buffer over the same memory (bytes from another thread arrive as plain Uint8Arrays). */
+export function asBuffer(bytes: Uint8Array): Buffer {
   return Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
 }
 

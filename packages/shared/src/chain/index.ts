@@ -5,6 +5,7 @@ export {
   MAX_ADDRESS_LENGTH,
 } from './address-decoder.js';
 export {
+  asBuffer,
   type DecodeTxidsOptions,
   decodeBlock,
   decodeBlockInSteps,

@@ -3,7 +3,7 @@
  * posts and posts their rows back, or the error that refused them.
  */
 import { parentPort } from 'node:worker_threads';
-import type { BlockRows, Network } from '@minetrace/shared/chain';
+import { asBuffer, type BlockRows, type Network } from '@minetrace/shared/chain';
 import { decodeFetchedInSteps } from './fetched-block.js';
 import { MalformedBlockError } from './follow.errors.js';
 
@@ -26,7 +26,7 @@ const port = parentPort;
 if (port !== null) {
   port.on('message', (request: DecodeRequest) => {
     const { id, height, hash, network } = request;
-    const raw = Buffer.from(request.raw.buffer, request.raw.byteOffset, request.raw.byteLength);
+    const raw = asBuffer(request.raw);
     let reply: DecodeReply;
     try {
       const steps = decodeFetchedInSteps({ height, hash, raw }, network, Number.POSITIVE_INFINITY);

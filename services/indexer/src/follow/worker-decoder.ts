@@ -1,7 +1,7 @@
 import { createRequire } from 'node:module';
 import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import type { BlockRows, Network } from '@minetrace/shared/chain';
+import { asBuffer, type BlockRows, type Network } from '@minetrace/shared/chain';
 import type { DecodeReply, DecodeRequest } from './decode-worker.js';
 import type { FetchedBlock } from './fetched-block.js';
 import { DecodeWorkerError, MalformedBlockError } from './follow.errors.js';
@@ -29,8 +29,9 @@ export interface BlockDecoder {
  * loader hooks registered in-process, so its entry registers tsx first when it is a `.ts` file.
  */
 export function createWorkerDecoder(): BlockDecoder {
-  const entry = new URL(`./decode-worker${import.meta.url.endsWith('.ts') ? '.ts' : '.js'}`, import.meta.url);
-  const source = entry.pathname.endsWith('.ts')
+  const ts = import.meta.url.endsWith('.ts');
+  const entry = new URL(`./decode-worker${ts ? '.ts' : '.js'}`, import.meta.url);
+  const source = ts
     ? `import(${JSON.stringify(tsxApi())}).then((tsx) => { tsx.register(); return import(${JSON.stringify(entry.href)}); });`
     : `import(${JSON.stringify(entry.href)});`;
   const worker = new Worker(source, { eval: true });
@@ -50,15 +51,8 @@ export function createWorkerDecoder(): BlockDecoder {
     if (pending === undefined) return;
     waiting.delete(reply.id);
     if (waiting.size === 0) worker.unref();
-    if ('rows' in reply) {
-      try {
-        pending.resolve(asBuffers(reply.rows));
-      } catch (err) {
-        pending.reject(
-          new DecodeWorkerError('the decoding worker answered rows of another shape', { cause: err }),
-        );
-      }
-    } else if ('malformed' in reply) {
+    if ('rows' in reply) pending.resolve(asBuffers(reply.rows));
+    else if ('malformed' in reply) {
       const { message, height, blockHash } = reply.malformed;
       pending.reject(new MalformedBlockError(message, { height, blockHash }));
     } else pending.reject(new DecodeWorkerError(`the decoding worker failed: ${reply.failed}`));
@@ -105,18 +99,17 @@ function tsxApi(): string {
  * of the hashes computed from them): each becomes a Buffer over the same memory again.
  */
 function asBuffers(rows: BlockRows): BlockRows {
-  const buf = (bytes: Uint8Array): Buffer => Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const { header, coinbase } = rows;
-  header.hash = buf(header.hash);
-  header.prevHash = buf(header.prevHash);
-  header.merkleRoot = buf(header.merkleRoot);
-  coinbase.scriptSig = buf(coinbase.scriptSig);
-  if (coinbase.witnessCommitment !== null) coinbase.witnessCommitment = buf(coinbase.witnessCommitment);
+  header.hash = asBuffer(header.hash);
+  header.prevHash = asBuffer(header.prevHash);
+  header.merkleRoot = asBuffer(header.merkleRoot);
+  coinbase.scriptSig = asBuffer(coinbase.scriptSig);
+  if (coinbase.witnessCommitment !== null) coinbase.witnessCommitment = asBuffer(coinbase.witnessCommitment);
   for (const tx of rows.txs) {
-    tx.txid = buf(tx.txid);
-    tx.wtxid = buf(tx.wtxid);
-    for (const input of tx.inputs) input.prevTxid = buf(input.prevTxid);
-    for (const output of tx.outputs) output.script = buf(output.script);
+    tx.txid = asBuffer(tx.txid);
+    tx.wtxid = asBuffer(tx.wtxid);
+    for (const input of tx.inputs) input.prevTxid = asBuffer(input.prevTxid);
+    for (const output of tx.outputs) output.script = asBuffer(output.script);
   }
   return rows;
 }
