@@ -21,6 +21,13 @@
  * between runs and between the rounds of one run (no checkpoint or autovacuum ran meanwhile), more
  * than any change measured, while the API's moved far less.
  *
+ * Each measure also prints what an answer cost the whole machine, split by process (the API, Postgres
+ * with its exited backends and parallel workers, this process as load generator or floor caller,
+ * the rest), and the database's commits per answer, read from /proc and pg_stat_database. On this
+ * 2-core machine the API's and the floor's requests/s are that cost's inverse: the API's own CPU
+ * is most of the difference, and Postgres does less per API answer than per floor statement, the
+ * API sending one statement for the lookups of a turn and one audit INSERT per batch.
+ *
  * Counted from the first request, the 50 that every connection sends at once when it opens made the
  * p99 of a 10 s measure (they are about 5% of its requests when each takes hundreds of
  * milliseconds), and the API, which spends CPU on each before its statement, paid for that burst
@@ -46,6 +53,7 @@ import { loadPools } from '@minetrace/shared/pools';
 import autocannon from 'autocannon';
 import pg from 'pg';
 import type { ApiChildMessage, ApiChildOptions } from './api-server.child.js';
+import { cpuSince, readCpu } from './machine-cpu.js';
 import { benchEnv, startMainnetLikeDevnet } from './mainnet-like-devnet.js';
 
 const BLOCKS = Number(benchEnv('BENCH_API_BLOCKS', '30'));
@@ -115,6 +123,20 @@ interface Window {
   errors: number;
   /** Answers received over the whole window, warm-up included. */
   answered: number;
+}
+
+/**
+ * CPU time over one window, warm-up included (µs): the machine's, Postgres's, this process's (the
+ * load generator or the floor's callers) and the API process's (0 for the floor).
+ */
+interface WindowCpu {
+  machine: number;
+  postgres: number;
+  self: number;
+  api: number;
+  answered: number;
+  /** Transactions the database committed (each autocommitted statement is one). */
+  commits: number;
 }
 
 function percentile(sorted: number[], p: number): number {
@@ -226,6 +248,7 @@ function ratios(api: Figures, floor: Figures): { p99: number; rate: number } {
  * round's ratios and the goals.
  */
 async function compare(
+  pool: pg.Pool,
   label: string,
   measureApi: () => Promise<Window>,
   measureFloor: () => Promise<Window>,
@@ -233,10 +256,12 @@ async function compare(
 ): Promise<void> {
   const apiWindows: Window[] = [];
   const floorWindows: Window[] = [];
+  const apiCpu: WindowCpu[] = [];
+  const floorCpu: WindowCpu[] = [];
   const rounds: string[] = [];
   for (let r = 0; r < ROUNDS; r++) {
-    const api = await measureApi();
-    const floor = await measureFloor();
+    const api = await withCpu(pool, measureApi, apiCpu);
+    const floor = await withCpu(pool, measureFloor, floorCpu);
     apiWindows.push(api);
     floorWindows.push(floor);
     const [a, f] = [figuresOf([api]), figuresOf([floor])];
@@ -248,6 +273,71 @@ async function compare(
   }
   report(label, figuresOf(apiWindows), figuresOf(floorWindows), p99Goal);
   out(`  rounds (API vs floor): ${rounds.join('; ')}`);
+  printCpu(apiCpu, floorCpu);
+}
+
+/** Runs one measure, recording the CPU time it took (the API process's from its own report). */
+async function withCpu(
+  pool: pg.Pool,
+  measure: () => Promise<Window & { apiMicros?: number }>,
+  into: WindowCpu[],
+) {
+  const commits = async () =>
+    Number(
+      (
+        await pool.query<{ n: string }>(
+          'SELECT pg_stat_force_next_flush(), xact_commit AS n FROM pg_stat_database WHERE datname = current_database()',
+        )
+      ).rows[0]!.n,
+    );
+  const before = await commits();
+  const [start, self] = [readCpu(), process.cpuUsage()];
+  const window = await measure();
+  const spent = cpuSince(start, readCpu());
+  const own = process.cpuUsage(self);
+  // Other backends flush their counts within a second of going idle.
+  await new Promise((resolve) => setTimeout(resolve, 1500));
+  const committed = (await commits()) - before - 1;
+  if (spent !== null) {
+    into.push({
+      machine: spent.machineMicros,
+      postgres: spent.postgresMicros,
+      self: own.user + own.system,
+      api: window.apiMicros ?? 0,
+      answered: window.answered,
+      commits: committed,
+    });
+  }
+  return window;
+}
+
+/**
+ * What an answer cost the whole machine, split by process, API beside floor: the API's overhead is
+ * its own CPU and the load generator's, and also whatever it makes Postgres do beyond the floor's
+ * statement (its audit rows, the commits).
+ */
+function printCpu(api: readonly WindowCpu[], floor: readonly WindowCpu[]): void {
+  if (api.length === 0 || floor.length === 0) return;
+  const per = (windows: readonly WindowCpu[], pick: (w: WindowCpu) => number) =>
+    windows.reduce((sum, w) => sum + pick(w), 0) / windows.reduce((sum, w) => sum + w.answered, 0);
+  const split = (windows: readonly WindowCpu[], callers: string) => {
+    const [machine, postgres, self, apiProcess] = [
+      per(windows, (w) => w.machine),
+      per(windows, (w) => w.postgres),
+      per(windows, (w) => w.self),
+      per(windows, (w) => w.api),
+    ];
+    const parts = [
+      ...(apiProcess > 0 ? [`API ${fmt(apiProcess)}`] : []),
+      `Postgres ${fmt(postgres)}`,
+      `${callers} ${fmt(self)}`,
+      `other ${fmt(machine - apiProcess - postgres - self)}`,
+    ];
+    const commits = per(windows, (w) => w.commits);
+    return `${fmt(machine)} µs (${parts.join(', ')}); ${fmt(commits, 2)} statements`;
+  };
+  out(`  machine CPU per answer: API ${split(api, 'load generator')}`);
+  out(`                          floor ${split(floor, 'callers')}`);
 }
 
 function report(label: string, api: Figures, floor: Figures, p99Goal: number | null): void {
@@ -422,14 +512,16 @@ export async function run(): Promise<void> {
     // Each measure warms up first (plans cached, pools connected, the JIT settled). The event-loop
     // delay and the CPU time are the API process's over each of its windows.
     const loops: ApiWindowLoad[] = [];
-    const apiWindow = async (bodyAt: (i: number) => string): Promise<Window> => {
+    const apiWindow = async (bodyAt: (i: number) => string): Promise<Window & { apiMicros: number }> => {
       await api!.loopDelay();
       const window = await driveApi(api!.url, bodyAt);
-      loops.push({ ...(await api!.loopDelay()), answered: window.answered });
-      return window;
+      const load = await api!.loopDelay();
+      loops.push({ ...load, answered: window.answered });
+      return { ...window, apiMicros: load.cpuMicros };
     };
     if (MEASURES.has('address')) {
       await compare(
+        pool,
         '(a) address(address): totals and first block',
         () => apiWindow(addressBody),
         () => driveSql(pool, ADDRESS_SQL, (i) => [addresses[i % addresses.length]], 'floor_address'),
@@ -440,6 +532,7 @@ export async function run(): Promise<void> {
 
     if (MEASURES.has('income')) {
       await compare(
+        pool,
         `(b) miningIncome(addresses: ${incomeAddresses.length}, bucket: DAY)`,
         () => apiWindow(() => incomeBody),
         () => driveSql(pool, INCOME_SQL, () => [incomeAddresses]),
