@@ -17,6 +17,7 @@
  * bulk mode; Blockbook needs 24–36 hours for mainnet. Goals on this 2-core machine: ≥ 30,000 tx/s
  * over ≥ 200 blocks and ≥ 50% of the COPY floor.
  */
+import { availableParallelism } from 'node:os';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import {
@@ -26,13 +27,14 @@ import {
   createChainFollower,
 } from '@minetrace/indexer';
 import { decodeBlock } from '@minetrace/shared/chain';
-import type { Database } from '@minetrace/shared/db';
+import { type Database, openPostgres } from '@minetrace/shared/db';
 import { createTestDatabase } from '@minetrace/shared/db/testing';
 import { createLogger } from '@minetrace/shared/log';
 import { loadPools, type PoolSet } from '@minetrace/shared/pools';
-import { Kysely, PostgresDialect } from 'kysely';
+import type { Kysely } from 'kysely';
 import pg from 'pg';
 import { from as copyFrom, to as copyTo } from 'pg-copy-streams';
+import { type CpuReading, cpuSince, readCpu } from './machine-cpu.js';
 import { benchEnv, startMainnetLikeDevnet } from './mainnet-like-devnet.js';
 
 const BLOCKS = Number(benchEnv('BENCH_BLOCKS', '30'));
@@ -51,23 +53,9 @@ const fmt = (n: number, digits = 0) =>
   n.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
 const out = (line = '') => process.stdout.write(`${line}\n`);
 
-/** Kysely over `pg` parsing int8 as bigint (as `openPostgres`), logging each query's duration. */
+/** The database as `openPostgres` opens it for the indexer, logging each statement's duration. */
 function openTimedDb(url: string, onQuery: (sql: string, ms: number) => void): Kysely<Database> {
-  const pool = new pg.Pool({
-    connectionString: url,
-    max: 10,
-    types: {
-      getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
-        oid === 20 && format !== 'binary'
-          ? (value: string) => BigInt(value)
-          : pg.types.getTypeParser(oid, format ?? 'text')) as typeof pg.types.getTypeParser,
-    },
-  });
-  pool.on('error', () => {});
-  return new Kysely<Database>({
-    dialect: new PostgresDialect({ pool }),
-    log: (event) => onQuery(event.query.sql, event.queryDurationMillis),
-  });
+  return openPostgres(url, { log: (event) => onQuery(event.query.sql, event.queryDurationMillis) });
 }
 
 /**
@@ -75,7 +63,14 @@ function openTimedDb(url: string, onQuery: (sql: string, ms: number) => void): K
  * (the start of a SELECT's column list, of an UPDATE's or DELETE's WHERE clause).
  */
 function statementLabel(sql: string): string {
-  const s = sql.replace(/\s+/g, ' ').trim().toLowerCase();
+  // Without the comment naming a prepared statement or marking a COPY.
+  const s = sql
+    .replace(/^\s*\/\*.*?\*\//, '')
+    .replace(/\s+/g, ' ')
+    .trim()
+    .toLowerCase();
+  const copy = /^copy (\w+)/.exec(s);
+  if (copy !== null) return `copy ${copy[1]}`;
   const clip = (text: string) => (text.length > 34 ? `${text.slice(0, 33)}…` : text);
   const write = /^(insert into|update|delete from) "?(\w+)"?/.exec(s);
   if (write !== null) {
@@ -91,6 +86,9 @@ function statementLabel(sql: string): string {
 interface BackfillFigures {
   result: BackfillRangeResult;
   peakRss: number;
+  /** CPU time over the backfill (µs): the machine's and Postgres's (null without /proc), this process's. */
+  cpu: CpuReading | null;
+  selfMicros: number;
 }
 
 /** What Postgres wrote to its WAL and how many checkpoints it made, server-wide, so far. */
@@ -134,6 +132,7 @@ async function timedBackfill(
   const sampler = setInterval(() => {
     peakRss = Math.max(peakRss, process.memoryUsage().rss);
   }, 50);
+  const [cpuStart, selfStart] = [readCpu(), process.cpuUsage()];
   try {
     const result = await backfillRange({
       db,
@@ -145,7 +144,13 @@ async function timedBackfill(
       prefetch: AHEAD,
       decodeInWorker: DECODE_WORKER,
     });
-    return { result, peakRss: Math.max(peakRss, process.memoryUsage().rss) };
+    const self = process.cpuUsage(selfStart);
+    return {
+      result,
+      peakRss: Math.max(peakRss, process.memoryUsage().rss),
+      cpu: cpuSince(cpuStart, readCpu()),
+      selfMicros: self.user + self.system,
+    };
   } finally {
     clearInterval(sampler);
   }
@@ -160,7 +165,7 @@ function printSql(sqlTimes: Map<string, { ms: number; count: number }>, blocks: 
   }
 }
 
-function printBackfill({ result, peakRss }: BackfillFigures): void {
+function printBackfill({ result, peakRss, cpu, selfMicros }: BackfillFigures): void {
   const blocks = result.applied;
   const { fetchWaitMs, decodeMs, prepareMs, sqlWaitMs } = result.timings;
   out();
@@ -177,6 +182,17 @@ function printBackfill({ result, peakRss }: BackfillFigures): void {
       `waiting for fetch${DECODE_WORKER ? ' and decoding' : ''} ${fmt(fetchWaitMs / blocks, 1)} ms, ` +
       `waiting for SQL ${fmt(sqlWaitMs / blocks, 1)} ms, wall ${fmt(result.elapsedMs / blocks, 1)} ms`,
   );
+  if (cpu !== null) {
+    // On a machine of few cores the indexer, Postgres and the node share them: the CPU each spends
+    // per block says what a change saves, where the wall time only moves once the busiest is relieved.
+    const ms = (micros: number) => fmt(micros / 1000 / blocks, 1);
+    const cores = cpu.machineMicros / 1000 / result.elapsedMs;
+    out(
+      `  machine CPU per block: ${ms(cpu.machineMicros)} ms (${fmt(cores, 2)} of ${availableParallelism()} cores busy): ` +
+        `indexer ${ms(selfMicros)}, Postgres ${ms(cpu.postgresMicros)}, ` +
+        `node and the rest ${ms(cpu.machineMicros - selfMicros - cpu.postgresMicros)}`,
+    );
+  }
 }
 
 export async function run(): Promise<void> {

@@ -84,7 +84,8 @@ export interface OutputsTable {
 }
 
 export interface AddressesTable {
-  id: ColumnType<bigint, never, never>;
+  /** Given by the writer of blocks: max(id) + 1 onwards, in first-seen order (as txs.id). */
+  id: ColumnType<bigint, bigint, never>;
   address: string;
   script_type: number;
   first_height: number;

@@ -1,10 +1,12 @@
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { PGlite, types as pgliteTypes } from '@electric-sql/pglite';
-import { Kysely, Migrator, PostgresDialect } from 'kysely';
+import { Kysely, type KyselyConfig, Migrator, PostgresDialect } from 'kysely';
 import { PGliteDialect } from 'kysely-pglite-dialect';
 import pg from 'pg';
+import { from as copyFrom } from 'pg-copy-streams';
 import type { Config } from '../config.js';
+import { markedCopy } from './copy.js';
 import type { Database } from './database.types.js';
 import { MigrationError, SchemaOutdatedError } from './db-errors.js';
 import { migrations } from './migrations/index.js';
@@ -62,21 +64,57 @@ export function statementName(name: string): string {
   return `/* statement: ${name} */`;
 }
 
-/** `pg.Client` running the statements `statementName` marks as named prepared statements. */
+/**
+ * `pg.Client` running the statements `statementName` marks as named prepared statements, and those
+ * `copyInto` marks as `COPY … FROM STDIN` (through pg-copy-streams, in this client's connection).
+ */
 class NamingClient extends pg.Client {
   // biome-ignore lint/suspicious/noExplicitAny: pg's query has many overloads; this forwards them all.
   override query(...args: any[]): any {
     const [text, values] = args;
     if (args.length <= 2 && typeof text === 'string' && (values === undefined || Array.isArray(values))) {
+      const copy = markedCopy(text, values);
+      if (copy !== null) return this.copy(copy.sql, copy.data);
       const name = NAMED_STATEMENT.exec(text)?.[1];
       if (name !== undefined) return super.query({ name, text, values });
     }
     // biome-ignore lint/suspicious/noExplicitAny: as above.
     return (super.query as (...forwarded: any[]) => any)(...args);
   }
+
+  /** Runs `COPY … FROM STDIN` with `data`; resolves as `query` does once Postgres has taken every row. */
+  private copy(text: string, data: string): Promise<{ command: string; rowCount: number; rows: [] }> {
+    return new Promise((resolve, reject) => {
+      const stream = super.query(copyFrom(text));
+      stream.on('error', reject);
+      stream.on('finish', () => resolve({ command: 'COPY', rowCount: stream.rowCount, rows: [] }));
+      stream.end(data);
+    });
+  }
 }
 
-export function openPostgres(connectionString: string): Db {
+/**
+ * PGlite running the statements `copyInto` marks as `COPY … FROM '/dev/blob'`, PGlite's way of
+ * reading COPY data from the caller.
+ */
+class CopyingPGlite extends PGlite {
+  // biome-ignore lint/suspicious/noExplicitAny: forwards PGlite's query overloads.
+  override query(text: string, params?: any[], options?: any): any {
+    const copy = markedCopy(text, params);
+    if (copy === null) return super.query(text, params, options);
+    if (!/ FROM STDIN$/.test(copy.sql)) throw new Error(`not a COPY FROM STDIN: ${copy.sql}`);
+    return super.query(copy.sql.replace(/ FROM STDIN$/, " FROM '/dev/blob'"), [], {
+      ...options,
+      blob: new Blob([copy.data]),
+    });
+  }
+}
+
+/**
+ * Kysely over a `pg` pool of `NamingClient`s (named statements, COPY), parsing int8 as bigint.
+ * `log`: Kysely's, e.g. a benchmark timing each statement.
+ */
+export function openPostgres(connectionString: string, options: { log?: KyselyConfig['log'] } = {}): Db {
   const pool = new pg.Pool({
     Client: NamingClient,
     connectionString,
@@ -90,14 +128,17 @@ export function openPostgres(connectionString: string): Db {
   });
   // An idle client losing its connection must not crash the process; the next query reports it.
   pool.on('error', () => {});
-  return new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  return new Kysely<Database>({
+    dialect: new PostgresDialect({ pool }),
+    ...(options.log === undefined ? {} : { log: options.log }),
+  });
 }
 
 /** Opens PGlite in `dataDir`, or in memory when `dataDir` is undefined. */
 export function openPglite(dataDir?: string): Db {
   if (dataDir !== undefined) mkdirSync(dataDir, { recursive: true });
   // Options go in the single-argument form: with two arguments PGlite ignores them when dataDir is undefined.
-  const client = new PGlite({
+  const client = new CopyingPGlite({
     ...(dataDir === undefined ? {} : { dataDir }),
     parsers: { [pgliteTypes.INT8]: parseInt8, [pgliteTypes.BYTEA]: parseByteaText },
   });

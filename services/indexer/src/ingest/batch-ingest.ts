@@ -1,6 +1,14 @@
 import { hashToHex } from '@minetrace/shared';
 import { type BlockRows, networkFromChain, scriptTypeCode } from '@minetrace/shared/chain';
-import { type Database, type Db, type PoolMatchEvidence, sqlArray } from '@minetrace/shared/db';
+import {
+  copyField,
+  copyInto,
+  copyText,
+  type Database,
+  type Db,
+  type PoolMatchEvidence,
+  sqlArray,
+} from '@minetrace/shared/db';
 import { identifyPool, type PoolSet } from '@minetrace/shared/pools';
 import { sql, type Transaction } from 'kysely';
 import { blockSubsidy } from './block-subsidy.js';
@@ -103,8 +111,9 @@ interface Created {
 /**
  * A batch of blocks worked out from the blocks alone, for tx ids and heights from a given start:
  * everything `writeBlocks` writes except what needs the database (address ids, prevouts of earlier
- * batches, hence fees), with the column arrays already in their SQL form. Building it is most of a
- * batch's work on the main thread; a pipeline does it while the batch before is being written.
+ * batches, hence fees), with the rows already in COPY's text format but for those columns. Building
+ * it is most of a batch's work on the main thread; a pipeline does it while the batch before is
+ * being written.
  */
 export interface PreparedBatch {
   readonly rows: readonly BlockRows[];
@@ -114,9 +123,9 @@ export interface PreparedBatch {
   used: boolean;
   /** The blocks as the write returns them; ids and in-batch prevouts filled in already. */
   readonly stored: BatchBlock[];
-  /** Every address the outputs pay, in first-seen order, and the (address, type, height) columns. */
+  /** Every address the outputs pay, in first-seen order, and the same as a text[] literal. */
   readonly addresses: string[];
-  readonly addressColumns: [string, string, string];
+  readonly addressLookup: string;
   /** Per address of `addresses`: its script type and the height of the batch's first output to it. */
   readonly addressFirst: readonly { type: number; height: number }[];
   /** Inputs spending outputs not in the batch, and their distinct txids as a bytea[] literal. */
@@ -129,23 +138,39 @@ export interface PreparedBatch {
   readonly outSums: bigint[];
   /** Per output row, in insert order: the address it pays (its id is the write's to find). */
   readonly outAddresses: (string | null)[];
-  readonly outputColumns: Record<'txIds' | 'ns' | 'values' | 'types' | 'spenders' | 'inputs', string>;
-  readonly txColumns: Record<
-    | 'id'
-    | 'txid'
-    | 'height'
-    | 'idx'
-    | 'isCoinbase'
-    | 'size'
-    | 'vsize'
-    | 'weight'
-    | 'version'
-    | 'locktime'
-    | 'inputCount'
-    | 'outputCount',
-    string
-  >;
+  /** Per output row: its OUTPUT_COPY_COLUMNS but the last (address_id) in COPY's format, each followed by a tab. */
+  readonly outputLines: string[];
+  /** Per tx: its TX_COPY_COLUMNS but the last (fee) in COPY's format, each followed by a tab. */
+  readonly txLines: string[];
 }
+
+/** The columns of an output's COPY line; `address_id`, known once the write has looked addresses up, last. */
+const OUTPUT_COPY_COLUMNS = [
+  'tx_id',
+  'n',
+  'value',
+  'script_type',
+  'spent_by_tx_id',
+  'spent_by_input',
+  'address_id',
+];
+
+/** The columns of a tx's COPY line; `fee`, known once the write has resolved the prevouts, last. */
+const TX_COPY_COLUMNS = [
+  'id',
+  'txid',
+  'height',
+  'idx',
+  'is_coinbase',
+  'size',
+  'vsize',
+  'weight',
+  'version',
+  'locktime',
+  'input_count',
+  'output_count',
+  'fee',
+];
 
 /** Counts a resolved input of the batch's tx at `at` (its id less the first id), worth `value`. */
 function creditInput(
@@ -169,7 +194,7 @@ function notePrevout(block: BatchBlock, prevHex: string, vout: number, prevId: b
  * Works out the rows of `blocks` (consecutive, in height order) for a batch starting at `start`
  * without reading the database: tx ids, the addresses to insert, spends inside the batch (resolved
  * in memory: those outputs are inserted already spent, and their values count towards fees), the
- * inputs left for the database, and every column that does not depend on it, as SQL array literals.
+ * inputs left for the database, and every column that does not depend on it, in COPY's text format.
  */
 export function prepareBlockBatch(blocks: readonly BlockRows[], start: BatchStart): PreparedBatch {
   const steps = prepareBlockBatchInSteps(blocks, start, Number.POSITIVE_INFINITY);
@@ -221,20 +246,7 @@ export function* prepareBlockBatchInSteps(
   const outNs: number[] = [];
   const outValues: bigint[] = [];
   const outTypes: number[] = [];
-  const txCols = {
-    id: [] as bigint[],
-    txid: [] as Buffer[],
-    height: [] as number[],
-    idx: [] as number[],
-    isCoinbase: [] as boolean[],
-    size: [] as number[],
-    vsize: [] as number[],
-    weight: [] as number[],
-    version: [] as number[],
-    locktime: [] as number[],
-    inputCount: [] as number[],
-    outputCount: [] as number[],
-  };
+  const txLines = new Array<string>(txCount);
   let t = 0;
   for (let b = 0; b < stored.length; b++) {
     const block = stored[b]!;
@@ -283,55 +295,27 @@ export function* prepareBlockBatchInSteps(
       });
       created.set(tx.txid.toString('hex'), outs);
       outSums[t] = outSum;
-      txCols.id.push(id);
-      txCols.txid.push(tx.txid);
-      txCols.height.push(block.height);
-      txCols.idx.push(tx.idx);
-      txCols.isCoinbase.push(tx.isCoinbase);
-      txCols.size.push(tx.size);
-      txCols.vsize.push(tx.vsize);
-      txCols.weight.push(tx.weight);
-      txCols.version.push(tx.version);
-      txCols.locktime.push(tx.locktime);
-      txCols.inputCount.push(tx.inputs.length);
-      txCols.outputCount.push(tx.outputs.length);
+      // TX_COPY_COLUMNS but fee.
+      txLines[t] =
+        `${id}\t${copyField(tx.txid)}\t${block.height}\t${tx.idx}\t${tx.isCoinbase ? 't' : 'f'}\t${tx.size}\t` +
+        `${tx.vsize}\t${tx.weight}\t${tx.version}\t${tx.locktime}\t${tx.inputs.length}\t${tx.outputs.length}\t`;
       t += 1;
       if (t % txsPerStep === 0) yield;
     }
   }
   const outsideTxids = [...new Map(outside.map((o) => [o.prevHex, o.prevTxid])).values()];
   const addresses = [...addressType.keys()];
-  const addressValues = [...addressType.values()];
-
-  const addressColumns: PreparedBatch['addressColumns'] = [
-    sqlArray(addresses),
-    sqlArray(addressValues.map((v) => v.type)),
-    sqlArray(addressValues.map((v) => v.height)),
-  ];
+  const addressLookup = sqlArray(addresses);
   yield;
-  const outputColumns: PreparedBatch['outputColumns'] = {
-    txIds: sqlArray(outTxIds),
-    ns: sqlArray(outNs),
-    values: sqlArray(outValues),
-    types: sqlArray(outTypes),
-    spenders: sqlArray(outCreated.map((o) => o.spender)),
-    inputs: sqlArray(outCreated.map((o) => o.input)),
-  };
-  yield;
-  const txColumns: PreparedBatch['txColumns'] = {
-    id: sqlArray(txCols.id),
-    txid: sqlArray(txCols.txid),
-    height: sqlArray(txCols.height),
-    idx: sqlArray(txCols.idx),
-    isCoinbase: sqlArray(txCols.isCoinbase),
-    size: sqlArray(txCols.size),
-    vsize: sqlArray(txCols.vsize),
-    weight: sqlArray(txCols.weight),
-    version: sqlArray(txCols.version),
-    locktime: sqlArray(txCols.locktime),
-    inputCount: sqlArray(txCols.inputCount),
-    outputCount: sqlArray(txCols.outputCount),
-  };
+  // OUTPUT_COPY_COLUMNS but address_id; the spends inside the batch are all known by now.
+  const outputLines = new Array<string>(outCreated.length);
+  for (let r = 0; r < outCreated.length; r++) {
+    const { spender, input } = outCreated[r]!;
+    outputLines[r] =
+      `${outTxIds[r]}\t${outNs[r]}\t${outValues[r]}\t${outTypes[r]}\t` +
+      (spender === null ? '\\N\t\\N\t' : `${spender}\t${input}\t`);
+    if ((r + 1) % (txsPerStep * 4) === 0) yield;
+  }
   return {
     rows: blocks,
     firstHeight: start.height,
@@ -339,16 +323,16 @@ export function* prepareBlockBatchInSteps(
     used: false,
     stored,
     addresses,
-    addressColumns,
-    addressFirst: addressValues,
+    addressLookup,
+    addressFirst: [...addressType.values()],
     outside,
     outsideTxids: sqlArray(outsideTxids),
     inputValue,
     inputCount,
     outSums,
     outAddresses,
-    outputColumns,
-    txColumns,
+    outputLines,
+    txLines,
   };
 }
 
@@ -363,7 +347,9 @@ export function* prepareBlockBatchInSteps(
  *   UPDATE by primary key marks them spent and returns their values. The UPDATE runs with hash and
  *   merge joins off: with a few thousand keys an index nested loop is what Postgres should do, but
  *   on tables whose statistics lag behind a bulk load it otherwise hashes every unspent output;
- * - one INSERT per table for the whole batch (addresses, outputs, txs, blocks).
+ * - one COPY per table for the whole batch (addresses, outputs, txs; `copyInto`), one INSERT for
+ *   the blocks. New addresses get their ids here, max(addresses.id) + 1 onwards in first-seen order,
+ *   as txs get theirs: a COPY returns nothing.
  *
  * Invariants: `blocks[0]` must extend the indexed tip (or start an empty database) and each block
  * must extend the one before it, else `BlockNotContiguousError` and nothing is written. Blocks
@@ -410,11 +396,9 @@ export async function writeBlocks(
     }
   }
 
-  const maxId = await trx
-    .selectFrom('txs')
-    .select(sql<bigint | null>`max(id)`.as('max_id'))
-    .executeTakeFirstOrThrow();
-  const firstTxId = (maxId.max_id ?? -1n) + 1n;
+  const maxIds = await sql<{ tx: bigint | null; address: bigint | null }>`
+    SELECT (SELECT max(id) FROM txs) AS tx, (SELECT max(id) FROM addresses) AS address`.execute(trx);
+  const firstTxId = (maxIds.rows[0]!.tx ?? -1n) + 1n;
   const txCount = blocks.reduce((n, rows) => n + rows.txs.length, 0);
   options.onBulkWrite?.({ height: firstHeight + blocks.length, txId: firstTxId + BigInt(txCount) });
   const given = options.prepared;
@@ -431,39 +415,33 @@ export async function writeBlocks(
   prepared.used = true;
   const { stored, inputValue, inputCount } = prepared;
 
-  // Addresses: the stored ones are looked up first, then the new ones inserted in first-seen order
-  // across the batch, their ids returned. Every writer of blocks holds the chain_state row locked
-  // above (once the row exists), so once the lookup has run no other transaction can add one of
-  // these keys: the insert is a plain one. `ON CONFLICT` costs a second probe of the unique index per
-  // row (about twice the insert, measured on 8,000 new keys into 1.5 million) and is kept for the one
-  // writer that locked nothing: the first batch of an empty database, which may race another.
-  const lockedTip = state !== undefined;
+  // Addresses: the stored ones are looked up first, then the new ones written with ids from
+  // max(id) + 1 in first-seen order across the batch. Every writer of blocks holds the chain_state row
+  // locked above (once the row exists), so no other transaction adds an address or takes an id
+  // meanwhile. The one writer that locked nothing, the first batch of an empty database, may race
+  // another: the loser fails on a key the winner wrote, and writes nothing.
   const addressIds = new Map<string, bigint>();
   if (prepared.addresses.length > 0) {
     const known = await sql<{ id: bigint; address: string }>`
-      SELECT id, address FROM addresses WHERE address = ANY(${prepared.addressColumns[0]}::text[])`.execute(
-      trx,
-    );
+      SELECT id, address FROM addresses WHERE address = ANY(${prepared.addressLookup}::text[])`.execute(trx);
     for (const row of known.rows) addressIds.set(row.address, row.id);
-    const fresh = known.rows.length === 0 ? prepared.addressColumns : newAddressColumns(prepared, addressIds);
-    if (fresh !== null) {
-      const [addresses, types, heights] = fresh;
-      const inserted = await sql<{ id: bigint; address: string }>`
-        INSERT INTO addresses (address, script_type, first_height)
-        SELECT u.address, u.script_type, u.first_height
-        FROM unnest(${addresses}::text[], ${types}::int2[], ${heights}::int4[])
-          WITH ORDINALITY AS u(address, script_type, first_height, ord)
-        ORDER BY u.ord
-        ${lockedTip ? sql`` : sql`ON CONFLICT (address) DO NOTHING`}
-        RETURNING id, address`.execute(trx);
-      for (const row of inserted.rows) addressIds.set(row.address, row.id);
-      if (addressIds.size < prepared.addresses.length) {
-        const missing = prepared.addresses.filter((address) => !addressIds.has(address));
-        const resolved = await sql<{ id: bigint; address: string }>`
-          SELECT id, address FROM addresses WHERE address = ANY(${sqlArray(missing)}::text[])`.execute(trx);
-        for (const row of resolved.rows) addressIds.set(row.address, row.id);
-      }
-    }
+    let nextId = (maxIds.rows[0]!.address ?? 0n) + 1n;
+    const fresh = {
+      id: [] as bigint[],
+      address: [] as string[],
+      script_type: [] as number[],
+      first_height: [] as number[],
+    };
+    prepared.addresses.forEach((address, i) => {
+      if (addressIds.has(address)) return;
+      const first = prepared.addressFirst[i]!;
+      addressIds.set(address, nextId);
+      fresh.id.push(nextId++);
+      fresh.address.push(address);
+      fresh.script_type.push(first.type);
+      fresh.first_height.push(first.height);
+    });
+    await copyInto(trx, 'addresses', fresh);
   }
   for (const block of stored) {
     const own = block.addressIds as Map<string, bigint>;
@@ -530,24 +508,16 @@ export async function writeBlocks(
     }
     block.fees = blockFees;
   }
-  if (prepared.outAddresses.length > 0) {
-    const outAddressIds = prepared.outAddresses.map((address) =>
-      address === null ? null : (addressIds.get(address) ?? null),
-    );
-    const o = prepared.outputColumns;
-    await sql`
-      INSERT INTO outputs (tx_id, n, value, script_type, address_id, spent_by_tx_id, spent_by_input)
-      SELECT * FROM unnest(${o.txIds}::int8[], ${o.ns}::int4[], ${o.values}::int8[], ${o.types}::int2[],
-        ${sqlArray(outAddressIds)}::int8[], ${o.spenders}::int8[], ${o.inputs}::int4[])`.execute(trx);
+  const { outAddresses, outputLines, txLines } = prepared;
+  let outputText = '';
+  for (let r = 0; r < outputLines.length; r++) {
+    const address = outAddresses[r]!;
+    outputText += `${outputLines[r]}${address === null ? '\\N' : addressIds.get(address)!}\n`;
   }
-  const c = prepared.txColumns;
-  await sql`
-    INSERT INTO txs (id, txid, height, idx, is_coinbase, fee, size, vsize, weight, version, locktime, input_count, output_count)
-    SELECT * FROM unnest(
-      ${c.id}::int8[], ${c.txid}::bytea[], ${c.height}::int4[], ${c.idx}::int4[],
-      ${c.isCoinbase}::bool[], ${sqlArray(fees)}::int8[], ${c.size}::int4[], ${c.vsize}::int4[],
-      ${c.weight}::int4[], ${c.version}::int8[], ${c.locktime}::int8[],
-      ${c.inputCount}::int4[], ${c.outputCount}::int4[])`.execute(trx);
+  await copyText(trx, 'outputs', OUTPUT_COPY_COLUMNS, outputText);
+  let txText = '';
+  for (let i = 0; i < txLines.length; i++) txText += `${txLines[i]}${copyField(fees[i]!)}\n`;
+  await copyText(trx, 'txs', TX_COPY_COLUMNS, txText);
 
   await trx
     .insertInto('blocks')
@@ -602,28 +572,6 @@ export async function writeBlocks(
   if (options.afterBlock !== undefined) for (const block of stored) await options.afterBlock(trx, block);
   if (options.afterBatch !== undefined) await options.afterBatch(trx, stored);
   return { blocks: stored, txCount };
-}
-
-/**
- * The (address, type, height) columns of the batch's addresses not in `stored`, in first-seen order;
- * null when every one is stored.
- */
-function newAddressColumns(
-  prepared: PreparedBatch,
-  stored: ReadonlyMap<string, bigint>,
-): [string, string, string] | null {
-  const addresses: string[] = [];
-  const types: number[] = [];
-  const heights: number[] = [];
-  prepared.addresses.forEach((address, i) => {
-    if (stored.has(address)) return;
-    const first = prepared.addressFirst[i]!;
-    addresses.push(address);
-    types.push(first.type);
-    heights.push(first.height);
-  });
-  if (addresses.length === 0) return null;
-  return [sqlArray(addresses), sqlArray(types), sqlArray(heights)];
 }
 
 /**

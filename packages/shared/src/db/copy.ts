@@ -1,0 +1,104 @@
+import { CompiledQuery, type QueryResult } from 'kysely';
+
+/**
+ * Bulk writes through `COPY … FROM STDIN`, the statement Postgres loads rows fastest with: no
+ * array literal to parse, no set-returning function to scan, no row to project back. Measured on
+ * 48,000 new addresses into 1.6 million (unique text index): 580–715 ms against 738–1,026 for
+ * `INSERT … SELECT FROM unnest(…)`, and 33–49 ms of the caller's CPU against 110–336.
+ *
+ * Kysely has no COPY, and `pg` runs one only through a stream (pg-copy-streams). So a COPY goes
+ * through Kysely as an ordinary statement whose text opens with COPY_MARKER and whose one
+ * parameter is the data; the database's client (`openPostgres`'s `pg` client, `openPglite`'s
+ * PGlite) sees the marker and runs it as a COPY inside the same connection and transaction. The
+ * rows must satisfy every constraint: one that does not fails the whole statement, as an INSERT.
+ */
+
+/** Opens the text of a statement the database's client runs as `COPY … FROM STDIN` with its one parameter as data. */
+export const COPY_MARKER = '/* copy from stdin */';
+
+/** What a COPY runs on: a Kysely database or transaction. */
+export interface CopyTarget {
+  executeQuery<R>(query: CompiledQuery<R>): Promise<QueryResult<R>>;
+}
+
+/** A value of a column in COPY's text format. */
+export type CopyValue = string | number | bigint | boolean | Buffer | null;
+
+const IDENTIFIER = /^[a-z_][a-z0-9_]*$/;
+const NEEDS_ESCAPE = /[\\\t\n\r]/;
+const ESCAPES: Record<string, string> = { '\\': '\\\\', '\t': '\\t', '\n': '\\n', '\r': '\\r' };
+
+/** One value as COPY's text format writes it: `\N` for null, bytea as `\\x` and hex, text escaped. */
+export function copyField(value: CopyValue): string {
+  if (value === null) return '\\N';
+  if (typeof value === 'string') {
+    return NEEDS_ESCAPE.test(value) ? value.replace(/[\\\t\n\r]/g, (c) => ESCAPES[c]!) : value;
+  }
+  if (typeof value === 'boolean') return value ? 't' : 'f';
+  if (Buffer.isBuffer(value)) return `\\\\x${value.toString('hex')}`;
+  return String(value);
+}
+
+/**
+ * COPY's text format for the rows given column by column (`columns[c][r]` is row r's value of
+ * column c): fields separated by tabs, rows ended by newlines.
+ */
+export function copyTextOf(columns: ReadonlyArray<ArrayLike<CopyValue>>): string {
+  const rows = columns[0]?.length ?? 0;
+  for (const column of columns) {
+    if (column.length !== rows)
+      throw new Error(`COPY columns differ in length: ${column.length} and ${rows}`);
+  }
+  const lines = new Array<string>(rows);
+  for (let r = 0; r < rows; r++) {
+    let line = copyField(columns[0]![r]!);
+    for (let c = 1; c < columns.length; c++) line += `\t${copyField(columns[c]![r]!)}`;
+    lines[r] = line;
+  }
+  return rows === 0 ? '' : `${lines.join('\n')}\n`;
+}
+
+/**
+ * Writes rows into `table` with one `COPY (columns) FROM STDIN`, in the caller's connection and
+ * transaction. `columns` maps each column name to its values, one per row. Nothing is written when
+ * there are no rows.
+ */
+export async function copyInto(
+  db: CopyTarget,
+  table: string,
+  columns: Record<string, ArrayLike<CopyValue>>,
+): Promise<void> {
+  await copyText(db, table, Object.keys(columns), copyTextOf(Object.values(columns)));
+}
+
+/**
+ * `copyInto` with the rows already in COPY's text format (`copyField` for each value), for a writer
+ * that builds most of each line ahead of time. Nothing is written when `text` is empty.
+ */
+export async function copyText(
+  db: CopyTarget,
+  table: string,
+  names: readonly string[],
+  text: string,
+): Promise<void> {
+  for (const name of [table, ...names]) {
+    if (!IDENTIFIER.test(name)) throw new Error(`invalid identifier for COPY: ${JSON.stringify(name)}`);
+  }
+  if (text === '') return;
+  await db.executeQuery(
+    CompiledQuery.raw(`${COPY_MARKER} COPY ${table} (${names.join(', ')}) FROM STDIN`, [text]),
+  );
+}
+
+/** The COPY statement a marked text stands for, or null when the text is not marked. */
+export function markedCopy(
+  text: string,
+  values: readonly unknown[] | undefined,
+): { sql: string; data: string } | null {
+  if (!text.startsWith(COPY_MARKER)) return null;
+  const data = values?.[0];
+  if (values?.length !== 1 || typeof data !== 'string') {
+    throw new Error('a COPY statement takes its data as its one parameter, a string');
+  }
+  return { sql: text.slice(COPY_MARKER.length).trim(), data };
+}
