@@ -477,11 +477,10 @@ export async function writeBlocks(
       spenders: spends.map((s) => outside[s.at]!.spender),
       inputNs: spends.map((s) => outside[s.at]!.input),
     });
-    const byInput = new Map(spends.map((s) => [`${outside[s.at]!.spender}:${outside[s.at]!.input}`, s]));
     for (const row of spent) {
-      creditInput(prepared, Number(row.spender - firstTxId), row.value);
-      const s = byInput.get(`${row.spender}:${row.input}`)!;
+      const s = spends[row.at]!;
       const o = outside[s.at]!;
+      creditInput(prepared, Number(o.spender - firstTxId), row.value);
       notePrevout(stored[o.block]!, o.prevHex, o.vout, s.prevId);
     }
   }
