@@ -84,8 +84,7 @@ export interface OutputsTable {
 }
 
 export interface AddressesTable {
-  /** Given by the writer of blocks: max(id) + 1 onwards, in first-seen order (as txs.id). */
-  id: ColumnType<bigint, bigint, never>;
+  id: ColumnType<bigint, never, never>;
   address: string;
   script_type: number;
   first_height: number;

@@ -128,10 +128,7 @@ describe('Postgres only: partial indexes, named statements', () => {
         (101, 'bcrt1qmove1', 4, 1, 101), (102, 'bcrt1qmove2', 4, 1, 101), (103, 'bcrt1qmove3', 4, 2, NULL)`.execute(
       test.db,
     );
-    expect(await migrateToLatest(test.db)).toEqual([
-      '2026-11-26-012-address-clusters',
-      '2026-11-27-013-address-ids-from-writer',
-    ]);
+    expect(await migrateToLatest(test.db)).toEqual(['2026-11-26-012-address-clusters']);
     const moved = await sql<{ address_id: string; cluster_id: string }>`
       SELECT address_id::text, cluster_id::text FROM address_clusters ORDER BY address_id`.execute(test.db);
     expect(moved.rows).toEqual([
@@ -160,33 +157,6 @@ describe('Postgres only: partial indexes, named statements', () => {
     await migrateToLatest(test.db);
     await sql`DELETE FROM address_clusters`.execute(test.db);
     await sql`DELETE FROM addresses WHERE id >= 101`.execute(test.db);
-  });
-
-  it('leaves addresses.id to the writer of blocks, and gives the identity back on the way down', async () => {
-    const insert = (id: number | null, address: string) =>
-      id === null
-        ? sql`INSERT INTO addresses (address, script_type, first_height) VALUES (${address}, 4, 1)`.execute(
-            test.db,
-          )
-        : sql`INSERT INTO addresses (id, address, script_type, first_height) VALUES (${id}, ${address}, 4, 1)`.execute(
-            test.db,
-          );
-    // No sequence to fall behind the writer's ids: an insert names its id.
-    await expect(insert(null, 'bcrt1qnoid')).rejects.toThrow(/null value in column "id"/);
-    await insert(200, 'bcrt1qwriter');
-    const migrator = new Migrator({ db: test.db, provider: { getMigrations: async () => migrations } });
-    expect((await migrator.migrateTo('2026-11-26-012-address-clusters')).error).toBeUndefined();
-    // The identity comes back after the highest id the writer gave.
-    await insert(null, 'bcrt1qidentity');
-    const ids = await sql<{ id: string; address: string }>`
-      SELECT id::text, address FROM addresses WHERE id >= 200 ORDER BY id`.execute(test.db);
-    expect(ids.rows).toEqual([
-      { id: '200', address: 'bcrt1qwriter' },
-      { id: '201', address: 'bcrt1qidentity' },
-    ]);
-    expect(await migrateToLatest(test.db)).toEqual(['2026-11-27-013-address-ids-from-writer']);
-    await expect(insert(null, 'bcrt1qnoid')).rejects.toThrow(/null value in column "id"/);
-    await sql`DELETE FROM addresses WHERE id >= 200`.execute(test.db);
   });
 
   it('prepares a statement statementName marks, once per connection, and no other', async () => {

@@ -6,6 +6,7 @@ import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { applyBlockBatch, prepareBlockBatch } from './batch-ingest.js';
 import { applyBlock } from './block-ingest.js';
+import { rollbackTo } from './block-rollback.js';
 import { BlockNotContiguousError } from './ingest.errors.js';
 
 const pools = loadPools();
@@ -191,6 +192,44 @@ describe('applyBlockBatch on postgres', () => {
         await once.close();
       }
       expect(first.blocks).toBe(102n);
+    } finally {
+      await test.close();
+    }
+  });
+
+  it('never gives an address id a rollback freed to another address', async () => {
+    const test = await createTestDatabase('postgres', { name: 'batch_ingest_i' });
+    try {
+      const ids = async () =>
+        new Map(
+          (
+            await sql<{ address: string; id: bigint }>`SELECT address, id FROM addresses`.execute(test.db)
+          ).rows.map((row) => [row.address, row.id]),
+        );
+      await applyBlockBatch(test.db, rows.slice(0, 105), pools);
+      const before = await ids();
+      let highest = 0n;
+      for (const id of before.values()) if (id > highest) highest = id;
+      // The addresses first paid at heights 103 and 104 go with their blocks; the block at 103 comes
+      // back, and another batch writes the rest.
+      await rollbackTo(test.db, 102);
+      const kept = await ids();
+      expect(kept.size).toBeLessThan(before.size);
+      await applyBlockBatch(test.db, rows.slice(103, 104), pools);
+      await applyBlockBatch(test.db, rows.slice(104, 106), pools);
+      const after = await ids();
+      const written = [...after].filter(([address]) => !kept.has(address));
+      expect(written.length).toBeGreaterThan(before.size - kept.size);
+      for (const [, id] of written) expect(id).toBeGreaterThan(highest);
+      expect(new Set(after.values()).size).toBe(after.size);
+      // Consecutive within a batch, in first-seen order: the rows of a fresh ingest, ids aside.
+      const once = await createTestDatabase('postgres', { name: 'batch_ingest_j' });
+      try {
+        await applyBlockBatch(once.db, rows.slice(0, 106), pools);
+        expect(await snapshot(test)).toEqual(await snapshot(once));
+      } finally {
+        await once.close();
+      }
     } finally {
       await test.close();
     }

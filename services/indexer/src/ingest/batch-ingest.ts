@@ -348,8 +348,8 @@ export function* prepareBlockBatchInSteps(
  *   merge joins off: with a few thousand keys an index nested loop is what Postgres should do, but
  *   on tables whose statistics lag behind a bulk load it otherwise hashes every unspent output;
  * - one COPY per table for the whole batch (addresses, outputs, txs; `copyInto`), one INSERT for
- *   the blocks. New addresses get their ids here, max(addresses.id) + 1 onwards in first-seen order,
- *   as txs get theirs: a COPY returns nothing.
+ *   the blocks. New addresses take a block of ids from the identity's sequence in the statement
+ *   that looks the stored ones up: a COPY returns nothing.
  *
  * Invariants: `blocks[0]` must extend the indexed tip (or start an empty database) and each block
  * must extend the one before it, else `BlockNotContiguousError` and nothing is written. Blocks
@@ -396,9 +396,11 @@ export async function writeBlocks(
     }
   }
 
-  const maxIds = await sql<{ tx: bigint | null; address: bigint | null }>`
-    SELECT (SELECT max(id) FROM txs) AS tx, (SELECT max(id) FROM addresses) AS address`.execute(trx);
-  const firstTxId = (maxIds.rows[0]!.tx ?? -1n) + 1n;
+  const maxId = await trx
+    .selectFrom('txs')
+    .select(sql<bigint | null>`max(id)`.as('max_id'))
+    .executeTakeFirstOrThrow();
+  const firstTxId = (maxId.max_id ?? -1n) + 1n;
   const txCount = blocks.reduce((n, rows) => n + rows.txs.length, 0);
   options.onBulkWrite?.({ height: firstHeight + blocks.length, txId: firstTxId + BigInt(txCount) });
   const given = options.prepared;
@@ -415,32 +417,52 @@ export async function writeBlocks(
   prepared.used = true;
   const { stored, inputValue, inputCount } = prepared;
 
-  // Addresses: the stored ones are looked up first, then the new ones written with ids from
-  // max(id) + 1 in first-seen order across the batch. Every writer of blocks holds the chain_state row
-  // locked above (once the row exists), so no other transaction adds an address or takes an id
-  // meanwhile. The one writer that locked nothing, the first batch of an empty database, may race
-  // another: the loser fails on a key the winner wrote, and writes nothing.
+  // Addresses: the stored ones are looked up, and in the same statement ids for the new ones are
+  // taken from the identity's sequence, a block of consecutive ids at once (a COPY returns nothing,
+  // so the ids are given here, in first-seen order). A sequence never goes back, so an id a
+  // rollback freed is never given to another address: ids the API has shown (clusters are named by
+  // an address id) keep naming that address or nothing. The block starts above max(id) too, which a
+  // racing first batch (below) may have moved the sequence behind. Every writer of blocks holds the
+  // chain_state row locked above (once the row exists), so no other transaction adds an address or
+  // takes ids meanwhile; the one writer that locked nothing, the first batch of an empty database,
+  // may race another, and the loser fails on a key the winner wrote, writing nothing.
   const addressIds = new Map<string, bigint>();
   if (prepared.addresses.length > 0) {
-    const known = await sql<{ id: bigint; address: string }>`
-      SELECT id, address FROM addresses WHERE address = ANY(${prepared.addressLookup}::text[])`.execute(trx);
-    for (const row of known.rows) addressIds.set(row.address, row.id);
-    let nextId = (maxIds.rows[0]!.address ?? 0n) + 1n;
+    const looked = await sql<{ id: bigint | null; address: string | null }>`
+      WITH known AS (
+        SELECT id, address FROM addresses WHERE address = ANY(${prepared.addressLookup}::text[])),
+      fresh AS (SELECT ${prepared.addresses.length}::int8 - (SELECT count(*) FROM known) AS n)
+      SELECT id, address FROM known
+      UNION ALL
+      SELECT CASE WHEN n > 0 THEN setval(pg_get_serial_sequence('addresses', 'id'),
+          greatest(nextval(pg_get_serial_sequence('addresses', 'id')),
+            (SELECT coalesce(max(id), 0) + 1 FROM addresses)) + n - 1) END, NULL
+      FROM fresh`.execute(trx);
+    // The row without an address holds the last id of the block taken (null when every address is
+    // stored); the others are the stored addresses (addresses.address is never null).
+    let reserved: bigint | null = null;
+    for (const row of looked.rows) {
+      if (row.address === null) reserved = row.id;
+      else addressIds.set(row.address, row.id!);
+    }
     const fresh = {
       id: [] as bigint[],
       address: [] as string[],
       script_type: [] as number[],
       first_height: [] as number[],
     };
-    prepared.addresses.forEach((address, i) => {
-      if (addressIds.has(address)) return;
-      const first = prepared.addressFirst[i]!;
-      addressIds.set(address, nextId);
-      fresh.id.push(nextId++);
-      fresh.address.push(address);
-      fresh.script_type.push(first.type);
-      fresh.first_height.push(first.height);
-    });
+    if (reserved !== null) {
+      let nextId = reserved - BigInt(prepared.addresses.length - addressIds.size) + 1n;
+      prepared.addresses.forEach((address, i) => {
+        if (addressIds.has(address)) return;
+        const first = prepared.addressFirst[i]!;
+        addressIds.set(address, nextId);
+        fresh.id.push(nextId++);
+        fresh.address.push(address);
+        fresh.script_type.push(first.type);
+        fresh.first_height.push(first.height);
+      });
+    }
     await copyInto(trx, 'addresses', fresh);
   }
   for (const block of stored) {

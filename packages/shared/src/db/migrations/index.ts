@@ -11,7 +11,6 @@ import * as partialNullIndexes from './2026-11-26-009-partial-null-indexes.js';
 import * as unreadClusterIndexes from './2026-11-26-010-unread-cluster-indexes.js';
 import * as finalHeightInClusterState from './2026-11-26-011-final-height-in-cluster-state.js';
 import * as addressClusters from './2026-11-26-012-address-clusters.js';
-import * as addressIdsFromWriter from './2026-11-27-013-address-ids-from-writer.js';
 
 /**
  * Every migration, by name. Listed statically (not read from the directory) so that they run the
@@ -30,5 +29,4 @@ export const migrations: Record<string, Migration> = {
   '2026-11-26-010-unread-cluster-indexes': unreadClusterIndexes,
   '2026-11-26-011-final-height-in-cluster-state': finalHeightInClusterState,
   '2026-11-26-012-address-clusters': addressClusters,
-  '2026-11-27-013-address-ids-from-writer': addressIdsFromWriter,
 };
