@@ -323,7 +323,6 @@ function buildTx(
   const weight = base * 3 + size;
   return {
     txid,
-    wtxid: span.segwit ? sha256d(b.subarray(span.start, span.end)).reverse() : txid,
     idx,
     size,
     vsize: Math.ceil(weight / 4),
@@ -337,8 +336,34 @@ function buildTx(
 }
 
 /**
+ * The wtxids of a block's transactions (display order; the coinbase's is its real witness hash, as
+ * Core's `hash` field gives it, not BIP141's zeros), after the same checks as `decodeBlockTxids`.
+ * Block rows leave them out: nothing indexed reads them, and for a segwit transaction a wtxid is a
+ * second SHA-256d over all its bytes.
+ */
+export function decodeBlockWtxids(bytes: Uint8Array): Buffer[] {
+  const b = asBuffer(bytes);
+  const end = b.length;
+  const { count, pos: first } = readBlockStart(b);
+  const wtxids: Buffer[] = new Array(count);
+  const level = new Int32Array(8 * count);
+  const span = newSpan();
+  let pos = first;
+  for (let i = 0; i < count; i++) {
+    scanTx(b, pos, end, span);
+    if (i === 0) checkCoinbase(b, span);
+    const txid = txidInto(b, span, level, 8 * i);
+    wtxids[i] = span.segwit ? sha256d(b.subarray(span.start, span.end)).reverse() : txid;
+    pos = span.end;
+  }
+  if (pos !== end) throw new DecodeError(`${end - pos} trailing bytes after the last transaction`, pos);
+  checkMerkle(b, level, count);
+  return wtxids;
+}
+
+/**
  * Decodes a raw block into rows for `network`'s address encodings: header and hash, every
- * transaction with txid/wtxid, sizes, inputs and outputs (type and address per output), and the
+ * transaction with its txid (wtxids: `decodeBlockWtxids`), sizes, inputs and outputs (type and address per output), and the
  * coinbase's BIP34 height, tag and witness commitment. The merkle root is checked against the
  * txids. All or nothing: malformed bytes throw `DecodeError` and yield no rows.
  */

@@ -10,6 +10,7 @@ export {
   decodeBlock,
   decodeBlockInSteps,
   decodeBlockTxids,
+  decodeBlockWtxids,
   decodeTransaction,
 } from './block-decoder.js';
 export { coinbaseHeight, coinbaseTag, witnessCommitment } from './coinbase.js';

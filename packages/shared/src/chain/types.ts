@@ -2,7 +2,7 @@
  * The decoder's output: one block as plain rows, ready for ingest. Pure data, no I/O.
  *
  * Invariants:
- * - Every hash (`hash`, `prevHash`, `merkleRoot`, `txid`, `wtxid`, `prevTxid`) is a 32-byte
+ * - Every hash (`hash`, `prevHash`, `merkleRoot`, `txid`, `prevTxid`) is a 32-byte
  *   Buffer in display byte order (the order block explorers and bitcoind RPC print).
  * - Values are integer satoshis as `bigint`.
  * - Buffers may be views into the decoded block's bytes: copy them if the block buffer is reused.
@@ -73,7 +73,6 @@ export interface OutputRow {
 
 export interface TxRow {
   txid: Buffer;
-  wtxid: Buffer;
   /** Position in the block, 0 for the coinbase. */
   idx: number;
   size: number;

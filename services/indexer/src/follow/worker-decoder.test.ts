@@ -23,7 +23,6 @@ function buffersOf(rows: BlockRows): unknown[] {
     coinbase.scriptSig,
     ...rows.txs.flatMap((tx) => [
       tx.txid,
-      tx.wtxid,
       ...tx.inputs.map((input) => input.prevTxid),
       ...tx.outputs.map((output) => output.script),
     ]),

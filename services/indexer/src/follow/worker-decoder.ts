@@ -107,7 +107,6 @@ function asBuffers(rows: BlockRows): BlockRows {
   if (coinbase.witnessCommitment !== null) coinbase.witnessCommitment = asBuffer(coinbase.witnessCommitment);
   for (const tx of rows.txs) {
     tx.txid = asBuffer(tx.txid);
-    tx.wtxid = asBuffer(tx.wtxid);
     for (const input of tx.inputs) input.prevTxid = asBuffer(input.prevTxid);
     for (const output of tx.outputs) output.script = asBuffer(output.script);
   }
