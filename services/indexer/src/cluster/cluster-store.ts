@@ -132,8 +132,12 @@ async function clearClusters(trx: Transaction<Database>): Promise<void> {
  */
 const CHUNK_HEIGHTS = 16;
 
-/** A merge as applied, with the height of the block of its transaction. */
-interface HeightMerge extends ClusterMerge<bigint, bigint> {
+/**
+ * A merge as applied, with the height of the block of its transaction. Address and cluster ids are
+ * numbers while a chunk is clustered (ids stay far below 2^53): the union-find's maps and sets hold
+ * tens of thousands of them per batch, and keyed by bigints each lookup would hash a heap object.
+ */
+interface HeightMerge extends ClusterMerge<number, bigint> {
   height: number;
 }
 
@@ -198,28 +202,25 @@ async function clusterBlocks(trx: Transaction<Database>, heights: readonly numbe
   if (inputs.length === 0) return 0;
 
   const byTx = new Map<
-    bigint,
-    { height: number; inputs: ClusterTx<bigint, bigint>['inputs'][number][]; keys: Set<bigint> }
+    number,
+    { txId: bigint; height: number; inputs: ClusterTx<number, bigint>['inputs'][number][]; keys: Set<number> }
   >();
-  const unionFind = createUnionFind<bigint, bigint>();
+  const unionFind = createUnionFind<number, bigint>();
   // Each stored cluster (and each address alone) enters the union-find once, with its stored size.
-  const seeded = new Set<bigint>();
+  const seeded = new Set<number>();
   /** Keys that are stored clusters (`clusters.id`), as opposed to addresses alone. */
-  const storedClusters = new Set<bigint>();
+  const storedClusters = new Set<number>();
   for (const row of inputs) {
-    let tx = byTx.get(row.tx_id);
+    const txKey = Number(row.tx_id);
+    let tx = byTx.get(txKey);
     if (tx === undefined) {
-      tx = { height: row.height, inputs: [], keys: new Set() };
-      byTx.set(row.tx_id, tx);
+      tx = { txId: row.tx_id, height: row.height, inputs: [], keys: new Set() };
+      byTx.set(txKey, tx);
     }
-    const key = row.address_id === null ? null : (row.cluster_id ?? row.address_id);
+    const address = row.address_id === null ? null : Number(row.address_id);
+    const key = address === null ? null : row.cluster_id === null ? address : Number(row.cluster_id);
     // Address ids stand in for address strings: the CoinJoin shapes only compare them.
-    tx.inputs.push({
-      key,
-      value: row.value,
-      address: row.address_id === null ? null : String(row.address_id),
-      scriptType: scriptTypeName(row.script_type),
-    });
+    tx.inputs.push({ key, value: row.value, address, scriptType: scriptTypeName(row.script_type) });
     if (key !== null) {
       tx.keys.add(key);
       if (!seeded.has(key)) {
@@ -231,37 +232,41 @@ async function clusterBlocks(trx: Transaction<Database>, heights: readonly numbe
   }
   // Keys naming one cluster already (after earlier blocks of the chunk) merge nothing; the union-find
   // tells, so a few more candidates than needed is only a few more outputs read.
-  const candidates = [...byTx].filter(([, tx]) => tx.keys.size >= 2).map(([txId]) => txId);
+  const candidates = [...byTx.values()].filter((tx) => tx.keys.size >= 2);
   if (candidates.length === 0) return 0;
 
   const outputs = await sql<{ tx_id: bigint; value: bigint; script_type: number; address_id: bigint | null }>`
     SELECT o.tx_id, o.value, o.script_type, o.address_id FROM outputs o
-    WHERE o.tx_id = ANY(${sqlArray(candidates)}::int8[])
+    WHERE o.tx_id = ANY(${sqlArray(candidates.map((tx) => tx.txId))}::int8[])
     ORDER BY o.tx_id, o.n`.execute(trx);
-  const outputsByTx = new Map<bigint, CoinJoinTxIo[]>();
+  const outputsByTx = new Map<number, CoinJoinTxIo[]>();
   for (const row of outputs.rows) {
-    const list = outputsByTx.get(row.tx_id) ?? [];
+    const txKey = Number(row.tx_id);
+    let list = outputsByTx.get(txKey);
+    if (list === undefined) {
+      list = [];
+      outputsByTx.set(txKey, list);
+    }
     list.push({
       value: row.value,
-      address: row.address_id === null ? null : String(row.address_id),
+      address: row.address_id === null ? null : Number(row.address_id),
       scriptType: scriptTypeName(row.script_type),
     });
-    outputsByTx.set(row.tx_id, list);
   }
 
   const merges: HeightMerge[] = [];
   /** Per cluster, the last height at which a merge of its block left it the root of a member involved. */
-  const grownAt = new Map<bigint, number>();
+  const grownAt = new Map<number, number>();
   let start = 0;
   while (start < candidates.length) {
-    const height = byTx.get(candidates[start]!)!.height;
+    const { height } = candidates[start]!;
     let end = start;
-    while (end < candidates.length && byTx.get(candidates[end]!)!.height === height) end++;
-    const txs: ClusterTx<bigint, bigint>[] = candidates.slice(start, end).map((txId) => ({
-      txid: txId,
+    while (end < candidates.length && candidates[end]!.height === height) end++;
+    const txs: ClusterTx<number, bigint>[] = candidates.slice(start, end).map((tx) => ({
+      txid: tx.txId,
       isCoinbase: false,
-      inputs: byTx.get(txId)!.inputs,
-      outputs: outputsByTx.get(txId) ?? [],
+      inputs: tx.inputs,
+      outputs: outputsByTx.get(Number(tx.txId)) ?? [],
     }));
     const block = clusterBlockTxs(unionFind, txs).merges;
     // As a write after each block would: the clusters of this block's merges now end at this height.
@@ -284,14 +289,14 @@ async function clusterBlocks(trx: Transaction<Database>, heights: readonly numbe
 async function storeMerges(
   trx: Transaction<Database>,
   merges: readonly HeightMerge[],
-  unionFind: UnionFind<bigint, bigint>,
-  storedClusters: ReadonlySet<bigint>,
-  grownAt: ReadonlyMap<bigint, number>,
+  unionFind: UnionFind<number, bigint>,
+  storedClusters: ReadonlySet<number>,
+  grownAt: ReadonlyMap<number, number>,
 ): Promise<void> {
   const { find, sizeOf } = unionFind;
-  const alone = new Set<bigint>();
-  const finalRoots = new Set<bigint>();
-  const storedLosers: bigint[] = [];
+  const alone = new Set<number>();
+  const finalRoots = new Set<number>();
+  const storedLosers: number[] = [];
   for (const merge of merges) {
     for (const id of [merge.winner, merge.loser]) {
       if (!storedClusters.has(id)) alone.add(id);
@@ -300,7 +305,7 @@ async function storeMerges(
     if (storedClusters.has(merge.loser)) storedLosers.push(merge.loser);
   }
   // In id order, which is the table's order: the updates walk the heap and the primary key forward.
-  const byId = (a: bigint, b: bigint) => (a < b ? -1 : a > b ? 1 : 0);
+  const byId = (a: number, b: number) => a - b;
   const aloneIds = [...alone].sort(byId);
   const roots = [...finalRoots];
   storedLosers.sort(byId);

@@ -22,8 +22,11 @@ export interface CoinJoinMatch {
 /** One side of a spend as the detector needs it: an input's resolved prevout, or an output. */
 export interface CoinJoinTxIo {
   value: bigint;
-  /** Null for scripts without an address (nulldata, bare multisig, nonstandard). */
-  address: string | null;
+  /**
+   * The address, or anything standing for it one to one (its id): the shapes only compare addresses.
+   * Null for scripts without an address (nulldata, bare multisig, nonstandard).
+   */
+  address: string | number | null;
   scriptType: ScriptType;
 }
 
@@ -137,7 +140,7 @@ function mostFrequent(counts: Map<bigint, number>): { value: bigint; count: numb
 }
 
 function distinctAddresses(items: readonly CoinJoinTxIo[]): number {
-  const seen = new Set<string>();
+  const seen = new Set<string | number>();
   for (const item of items) if (item.address !== null) seen.add(item.address);
   return seen.size;
 }
