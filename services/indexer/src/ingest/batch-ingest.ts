@@ -2,7 +2,6 @@ import { hashToHex } from '@minetrace/shared';
 import { type BlockRows, networkFromChain, scriptTypeCode } from '@minetrace/shared/chain';
 import {
   copyField,
-  copyInto,
   copyText,
   type Database,
   type Db,
@@ -30,11 +29,23 @@ export interface BatchBlock {
   /** Inputs whose prevout was not in the database (blocks ingested without their history). */
   unresolvedInputs: number;
   /**
-   * `txs.id` of each prevout an earlier block holds (in this batch or before it) that an input of the
-   * block spent, keyed `prevTxid hex:vout`: what the block's payouts read about its inputs, without a
-   * read. Inputs spending a transaction of the block itself, or an output not stored, are absent.
+   * Each prevout an earlier block holds (in this batch or before it) that an input of the block spent:
+   * what the block's payouts read about its inputs, without a read. Inputs spending a transaction of
+   * the block itself, or an output not stored, are absent.
    */
-  prevoutTxIds: ReadonlyMap<string, bigint>;
+  spentPrevouts: SpentPrevouts;
+}
+
+/**
+ * Outputs of earlier blocks that a block's inputs spent, as parallel arrays (one entry per input): the
+ * creating tx's `txs.id` and txid (hex), and the output's position. Arrays, not a map keyed
+ * `txid:vout`, which would cost a string per input (thousands per block) for the few inputs that
+ * spend pool funds.
+ */
+export interface SpentPrevouts {
+  readonly txIds: bigint[];
+  readonly txids: string[];
+  readonly vouts: number[];
 }
 
 export interface ApplyBlockBatchOptions {
@@ -144,6 +155,9 @@ export interface PreparedBatch {
   readonly txLines: string[];
 }
 
+/** The columns of a new address's COPY line. */
+const ADDRESS_COPY_COLUMNS = ['id', 'address', 'script_type', 'first_height'];
+
 /** The columns of an output's COPY line; `address_id`, known once the write has looked addresses up, last. */
 const OUTPUT_COPY_COLUMNS = [
   'tx_id',
@@ -182,12 +196,13 @@ function creditInput(
   batch.inputCount[at]! += 1;
 }
 
-/**
- * Notes that an input of `block` spent output `vout` of tx `prevId` (txid `prevHex`); only those of
- * earlier blocks count, and only for them is the `txid:vout` key built.
- */
+/** Notes that an input of `block` spent output `vout` of tx `prevId` (txid `prevHex`), if of an earlier block. */
 function notePrevout(block: BatchBlock, prevHex: string, vout: number, prevId: bigint): void {
-  if (prevId < block.txIds[0]!) (block.prevoutTxIds as Map<string, bigint>).set(`${prevHex}:${vout}`, prevId);
+  if (prevId >= block.txIds[0]!) return;
+  const spent = block.spentPrevouts;
+  spent.txIds.push(prevId);
+  spent.txids.push(prevHex);
+  spent.vouts.push(vout);
 }
 
 /**
@@ -225,7 +240,7 @@ export function* prepareBlockBatchInSteps(
       poolMatch: 'unknown',
       fees: 0n,
       unresolvedInputs: 0,
-      prevoutTxIds: new Map(),
+      spentPrevouts: { txIds: [], txids: [], vouts: [] },
     };
   });
   const txCount = Number(nextTxId - start.txId);
@@ -445,25 +460,18 @@ export async function writeBlocks(
       if (row.address === null) reserved = row.id;
       else addressIds.set(row.address, row.id!);
     }
-    const fresh = {
-      id: [] as bigint[],
-      address: [] as string[],
-      script_type: [] as number[],
-      first_height: [] as number[],
-    };
+    // ADDRESS_COPY_COLUMNS, a line per new address.
+    let addressText = '';
     if (reserved !== null) {
       let nextId = reserved - BigInt(prepared.addresses.length - addressIds.size) + 1n;
       prepared.addresses.forEach((address, i) => {
         if (addressIds.has(address)) return;
         const first = prepared.addressFirst[i]!;
         addressIds.set(address, nextId);
-        fresh.id.push(nextId++);
-        fresh.address.push(address);
-        fresh.script_type.push(first.type);
-        fresh.first_height.push(first.height);
+        addressText += `${nextId++}\t${copyField(address)}\t${first.type}\t${first.height}\n`;
       });
     }
-    await copyInto(trx, 'addresses', fresh);
+    await copyText(trx, 'addresses', ADDRESS_COPY_COLUMNS, addressText);
   }
   for (const block of stored) {
     const own = block.addressIds as Map<string, bigint>;
@@ -484,26 +492,31 @@ export async function writeBlocks(
       trx,
     );
     const prevIds = new Map(found.rows.map((r) => [r.txid.toString('hex'), r.id]));
-    const spends: Array<{ at: number; prevId: bigint }> = [];
+    // Positions in `outside` of the inputs whose prevout is stored, and per position its tx id (also
+    // as a number, to sort by: tens of thousands of bigint comparisons cost more than the sort).
+    const order: number[] = [];
+    const prevOf = new Array<bigint>(outside.length);
+    const prevKey = new Float64Array(outside.length);
     for (let at = 0; at < outside.length; at++) {
       const prevId = prevIds.get(outside[at]!.prevHex);
-      if (prevId !== undefined) spends.push({ at, prevId });
+      if (prevId === undefined) continue;
+      order.push(at);
+      prevOf[at] = prevId;
+      prevKey[at] = Number(prevId);
     }
     // In primary-key order, which is the table's order: the UPDATE walks outputs forward.
-    spends.sort((a, b) =>
-      a.prevId < b.prevId ? -1 : a.prevId > b.prevId ? 1 : outside[a.at]!.vout - outside[b.at]!.vout,
-    );
+    order.sort((a, b) => prevKey[a]! - prevKey[b]! || outside[a]!.vout - outside[b]!.vout);
     const spent = await markSpends(trx, {
-      txIds: spends.map((s) => s.prevId),
-      ns: spends.map((s) => outside[s.at]!.vout),
-      spenders: spends.map((s) => outside[s.at]!.spender),
-      inputNs: spends.map((s) => outside[s.at]!.input),
+      txIds: order.map((at) => prevOf[at]!),
+      ns: order.map((at) => outside[at]!.vout),
+      spenders: order.map((at) => outside[at]!.spender),
+      inputNs: order.map((at) => outside[at]!.input),
     });
     for (const row of spent) {
-      const s = spends[row.at]!;
-      const o = outside[s.at]!;
+      const at = order[row.at]!;
+      const o = outside[at]!;
       creditInput(prepared, Number(o.spender - firstTxId), row.value);
-      notePrevout(stored[o.block]!, o.prevHex, o.vout, s.prevId);
+      notePrevout(stored[o.block]!, o.prevHex, o.vout, prevOf[at]!);
     }
   }
 

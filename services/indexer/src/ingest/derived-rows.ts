@@ -10,7 +10,7 @@ import {
 } from '../payouts/block-payouts.js';
 import type { PoolFunds } from '../payouts/payout.types.js';
 import { type Distribution, type PaidAddress, RECURRING_WINDOW } from '../payouts/recurring-address.js';
-import type { ApplyBlockBatchOptions } from './batch-ingest.js';
+import type { ApplyBlockBatchOptions, SpentPrevouts } from './batch-ingest.js';
 import { withIndexJoins } from './index-joins.js';
 
 /** Same default as `PAYOUT_MAX_HOPS` in the configuration. */
@@ -31,11 +31,10 @@ export interface DerivedBlock {
   /** `addresses.id` of every address an output of the block pays. */
   addressIds: ReadonlyMap<string, bigint>;
   /**
-   * `txs.id` of every stored output of an earlier block the block's inputs spent, keyed
-   * `prevTxid hex:vout`, when the ingest knows them (`BatchBlock.prevoutTxIds`); absent, they are read
-   * through `outputs.spent_by_tx_id`.
+   * Every stored output of an earlier block the block's inputs spent, when the ingest knows them
+   * (`BatchBlock.spentPrevouts`); absent, they are read through `outputs.spent_by_tx_id`.
    */
-  prevoutTxIds?: ReadonlyMap<string, bigint>;
+  spentPrevouts?: SpentPrevouts;
 }
 
 /** What `applyDerived` stored for a block. */
@@ -53,7 +52,7 @@ export interface ApplyDerivedResult {
  * Invariants: the block's chain rows (txs, outputs, spends) are already written, and every earlier block's
  * derived rows are stored (blocks are derived in height order). Reads are a fixed number of queries per
  * block, whatever its size: the prevouts of all inputs at once (through `outputs.spent_by_tx_id`, so
- * inputs whose prevout is unknown count as nobody's funds; when the ingest passes `prevoutTxIds`, only
+ * inputs whose prevout is unknown count as nobody's funds; when the ingest passes `spentPrevouts`, only
  * their pool funds, then the prevouts of the transactions that may spend pool funds), the pools' known
  * addresses and earlier payouts among the block's addresses, and the recent distributions of the pools
  * involved.
@@ -88,7 +87,7 @@ export async function applyDerived(
     }
   };
   let spenders: number[];
-  if (block.prevoutTxIds === undefined) {
+  if (block.spentPrevouts === undefined) {
     addPrevouts(
       await readPrevouts(
         trx,
@@ -100,10 +99,10 @@ export async function applyDerived(
     // The ingest knows which stored output each input spent: only the pool funds among them are read,
     // then every prevout of the transactions that may spend pool funds. An input of any other
     // transaction carries no pool funds, and that is all detection reads from it.
-    const funded = await readPoolFunds(trx, block.prevoutTxIds);
+    const funded = await readPoolFunds(trx, block.spentPrevouts);
     for (const { poolId } of funded.values()) pools.add(poolId);
     if (pools.size === 0) return empty;
-    spenders = mayPayFromPoolFunds(block, (key) => funded.has(key));
+    spenders = mayPayFromPoolFunds(block, funded.size === 0 ? null : (key) => funded.has(key));
     if (spenders.length > 0) {
       // A few spenders name their rows by index; with statistics lagging a bulk load, Postgres could
       // otherwise expect thousands of rows per spender and hash every tx or address.
@@ -209,53 +208,62 @@ async function readPrevouts(trx: Transaction<Database>, where: RawBuilder<unknow
 }
 
 /**
- * The pool funds among prevouts (`prevTxid hex:vout` → `txs.id`), keyed the same way. One primary-key
- * probe of `pool_outputs` per prevout: the lateral subquery keeps it a nested loop, never a hash of
- * every pool output.
+ * The pool funds among `prevouts`, keyed `prevTxid hex:vout`. One primary-key probe of `pool_outputs`
+ * per prevout: the lateral subquery keeps it a nested loop, never a hash of every pool output.
  */
 async function readPoolFunds(
   trx: Transaction<Database>,
-  prevoutTxIds: ReadonlyMap<string, bigint>,
+  prevouts: SpentPrevouts,
 ): Promise<Map<string, PoolFunds>> {
   const funded = new Map<string, PoolFunds>();
-  if (prevoutTxIds.size === 0) return funded;
-  const keys = [...prevoutTxIds.keys()];
-  const txIds = [...prevoutTxIds.values()];
-  const ns = keys.map((key) => Number(key.slice(key.indexOf(':') + 1)));
+  if (prevouts.txIds.length === 0) return funded;
   const rows = await sql<{ ord: bigint; pool_id: number; hop: number }>`
     SELECT u.ord, p.pool_id, p.hop
-    FROM unnest(${sqlArray(txIds)}::int8[], ${sqlArray(ns)}::int4[]) WITH ORDINALITY AS u(tx_id, n, ord)
+    FROM unnest(${sqlArray(prevouts.txIds)}::int8[], ${sqlArray(prevouts.vouts)}::int4[]) WITH ORDINALITY AS u(tx_id, n, ord)
     CROSS JOIN LATERAL (
       SELECT pool_id, hop FROM pool_outputs WHERE tx_id = u.tx_id AND n = u.n LIMIT 1
     ) AS p`.execute(trx);
   for (const row of rows.rows) {
-    funded.set(keys[Number(row.ord) - 1]!, { poolId: row.pool_id, hop: row.hop });
+    const at = Number(row.ord) - 1;
+    funded.set(`${prevouts.txids[at]!}:${prevouts.vouts[at]!}`, { poolId: row.pool_id, hop: row.hop });
   }
   return funded;
 }
 
 /**
  * Positions in the block of the transactions that may spend pool funds: those spending a prevout
- * `funded` says is pool funds (keyed `prevTxid hex:vout`), and those spending an output of the block's
- * coinbase or of one of them (only these can be pool outputs created in the block). Every transaction
- * detection treats as a pool spend is among them.
+ * `funded` says is pool funds (keyed `prevTxid hex:vout`; null when none is), and those spending an
+ * output of the block's coinbase or of one of them (only these can be pool outputs created in the
+ * block). Every transaction detection treats as a pool spend is among them.
+ *
+ * Most blocks spend no pool funds, and then no input needs its txid in hex nor a key: the txids
+ * funding the block's spenders are found by their first four bytes, then compared whole.
  */
-function mayPayFromPoolFunds(block: DerivedBlock, funded: (key: string) => boolean): number[] {
+function mayPayFromPoolFunds(block: DerivedBlock, funded: ((key: string) => boolean) | null): number[] {
   const spenders: number[] = [];
-  const funding = new Set<string>();
+  const funding = new Map<number, Buffer[]>();
+  const fund = (txid: Buffer) => {
+    const head = txid.readUInt32LE(0);
+    const same = funding.get(head);
+    if (same === undefined) funding.set(head, [txid]);
+    else same.push(txid);
+  };
+  const spendsFunding = (prevTxid: Buffer) =>
+    funding.get(prevTxid.readUInt32LE(0))?.some((txid) => txid.equals(prevTxid)) === true;
   block.txs.forEach((tx, i) => {
-    const txid = tx.txid.toString('hex');
     if (tx.isCoinbase) {
-      funding.add(txid);
+      fund(tx.txid);
       return;
     }
-    const spends = tx.inputs.some((input) => {
-      const prevTxid = input.prevTxid.toString('hex');
-      return funding.has(prevTxid) || funded(`${prevTxid}:${input.prevVout}`);
-    });
+    const spends = tx.inputs.some(
+      (input) =>
+        spendsFunding(input.prevTxid) ||
+        // The key is only built when some prevout is pool funds.
+        funded?.(`${input.prevTxid.toString('hex')}:${input.prevVout}`) === true,
+    );
     if (spends) {
       spenders.push(i);
-      funding.add(txid);
+      fund(tx.txid);
     }
   });
   return spenders;
