@@ -308,15 +308,14 @@ function buildTx(
     p += 8;
     const len = varintAt(b, p);
     p += varintSize(len);
-    const script = b.subarray(p, p + len);
     p += len;
     const key = b.toString('latin1', p - len, p);
     let info = cache.get(key);
     if (info === undefined) {
-      info = classifyScript(script, network);
+      info = classifyScript(b.subarray(p - len, p), network);
       cache.set(key, info);
     }
-    outputs[n] = { n, value, scriptType: info.type, address: info.address, script };
+    outputs[n] = { n, value, scriptType: info.type, address: info.address };
   }
   const size = span.end - span.start;
   const base = span.segwit ? size - 2 - (span.lock - span.outputsEnd) : size;
@@ -407,7 +406,6 @@ export function* decodeBlockInSteps(
   if (pos !== end) throw new DecodeError(`${end - pos} trailing bytes after the last transaction`, pos);
   checkMerkle(b, level, count);
 
-  const coinbaseTx = txs[0]!;
   const scriptSig = coinbaseScriptSig(b, first);
   const { height, rest } = coinbaseHeight(scriptSig);
   return {
@@ -419,10 +417,35 @@ export function* decodeBlockInSteps(
       height,
       tag: coinbaseTag(scriptSig, rest),
       scriptSig,
-      witnessCommitment: witnessCommitment(coinbaseTx.outputs.map((o) => o.script)),
+      witnessCommitment: witnessCommitment(coinbaseOutputScripts(b, first)),
     },
     txs,
   };
+}
+
+/** The output scripts of the (validated) first transaction at `start`, as views of the block. */
+function coinbaseOutputScripts(b: Buffer, start: number): Buffer[] {
+  const span = newSpan();
+  scanTx(b, start, b.length, span);
+  let p = span.body;
+  const nIn = varintAt(b, p);
+  p += varintSize(nIn);
+  for (let i = 0; i < nIn; i++) {
+    p += 36;
+    const len = varintAt(b, p);
+    p += varintSize(len) + len + 4;
+  }
+  const nOut = varintAt(b, p);
+  p += varintSize(nOut);
+  const scripts: Buffer[] = new Array(nOut);
+  for (let n = 0; n < nOut; n++) {
+    p += 8;
+    const len = varintAt(b, p);
+    p += varintSize(len);
+    scripts[n] = b.subarray(p, p + len);
+    p += len;
+  }
+  return scripts;
 }
 
 /** The coinbase's scriptSig, from the (validated) first transaction at `start`. */

@@ -58,6 +58,10 @@ export interface InputRow {
   sequence: number;
 }
 
+/**
+ * An output as indexed. Its script is classified (type, address) and not kept: nothing indexed stores
+ * it, and a view of it per output would live as long as the batch its block is written in.
+ */
 export interface OutputRow {
   n: number;
   value: bigint;
@@ -68,7 +72,6 @@ export interface OutputRow {
    * P2PKH address of the key, which is how investigators look such coins up.
    */
   address: string | null;
-  script: Buffer;
 }
 
 export interface TxRow {

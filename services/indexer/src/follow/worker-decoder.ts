@@ -108,7 +108,6 @@ function asBuffers(rows: BlockRows): BlockRows {
   for (const tx of rows.txs) {
     tx.txid = asBuffer(tx.txid);
     for (const input of tx.inputs) input.prevTxid = asBuffer(input.prevTxid);
-    for (const output of tx.outputs) output.script = asBuffer(output.script);
   }
   return rows;
 }
