@@ -1,6 +1,6 @@
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { COPY_MARKER, copyInto, copyText, copyTextOf } from './copy.js';
+import { COPY_MARKER, CopyBuffer, copyField, copyInto, copyText, copyTextOf } from './copy.js';
 import { createTestDatabase, type TestDatabase } from './testing.js';
 
 describe('copyTextOf', () => {
@@ -18,6 +18,30 @@ describe('copyTextOf', () => {
 
   it('refuses columns of different lengths', () => {
     expect(() => copyTextOf([[1], [1, 2]])).toThrow(/differ in length/);
+  });
+});
+
+describe('CopyBuffer', () => {
+  it('writes the bytes copyTextOf writes as text, growing past its first capacity', () => {
+    const ids = [0n, 9_007_199_254_740_993n, -5n];
+    const hashes = [Buffer.alloc(32, 0xab), Buffer.from('00ff10', 'hex'), Buffer.alloc(0)];
+    const labels = ['bc1qar0srrr7xfkvy5l643lydnw9re59gtzzwf5mdq', 'tab\there', null];
+    const lines = new CopyBuffer(8);
+    ids.forEach((id, i) => {
+      lines.int(id).ascii('\t').bytea(hashes[i]!).ascii('\t');
+      const label = labels[i]!;
+      if (label === null) lines.nul();
+      else lines.ascii(copyField(label));
+      lines.ascii('\n');
+    });
+    expect(lines.view().toString('latin1')).toBe(copyTextOf([ids, hashes, labels]));
+  });
+
+  it('appends parts of another buffer, byte for byte', () => {
+    const parts = new CopyBuffer(4).ascii('1\t2\t').ascii('3\t');
+    const whole = new CopyBuffer(4).part(parts, 4, 6).part(parts, 0, 4).ascii('x');
+    expect(whole.view().toString('latin1')).toBe('3\t1\t2\tx');
+    expect(whole.length).toBe(7);
   });
 });
 
@@ -94,6 +118,20 @@ describe.each(['postgres', 'pglite'] as const)('copyInto on %s', (kind) => {
     // The database stays usable afterwards (the connection left no COPY open).
     await copyInto(test.db, 'copy_probe', { id: [3n], label: ['after'] });
     expect((await rows()).find((row) => row.id === 3n)?.label).toBe('after');
+  });
+
+  it('writes the rows of a CopyBuffer’s bytes', async () => {
+    const lines = new CopyBuffer(16);
+    lines.int(9_007_199_254_740_990n).ascii('\t').bytea(Buffer.from('c0ffee', 'hex')).ascii('\t');
+    lines.nul().ascii('\n');
+    lines.int(9_007_199_254_740_991n).ascii('\t').nul().ascii('\t').int(-7).ascii('\n');
+    await copyText(test.db, 'copy_probe', ['id', 'bytes', 'n'], lines.view());
+    expect(
+      (await rows()).filter((row) => row.id >= 9_007_199_254_740_990n && row.id < 9_007_199_254_740_992n),
+    ).toEqual([
+      { id: 9_007_199_254_740_990n, label: null, flag: null, bytes: 'c0ffee', n: null },
+      { id: 9_007_199_254_740_991n, label: null, flag: null, bytes: null, n: -7 },
+    ]);
   });
 
   it('rejects malformed data with the database’s error, writing nothing', async () => {

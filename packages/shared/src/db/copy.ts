@@ -72,19 +72,20 @@ export async function copyInto(
 }
 
 /**
- * `copyInto` with the rows already in COPY's text format (`copyField` for each value), for a writer
- * that builds most of each line ahead of time. Nothing is written when `text` is empty.
+ * `copyInto` with the rows already in COPY's text format (`copyField` for each value, or a
+ * `CopyBuffer`'s bytes), for a writer that builds most of each line ahead of time. Nothing is written
+ * when `text` is empty.
  */
 export async function copyText(
   db: CopyTarget,
   table: string,
   names: readonly string[],
-  text: string,
+  text: string | Uint8Array,
 ): Promise<void> {
   for (const name of [table, ...names]) {
     if (!IDENTIFIER.test(name)) throw new Error(`invalid identifier for COPY: ${JSON.stringify(name)}`);
   }
-  if (text === '') return;
+  if (text.length === 0) return;
   await db.executeQuery(
     CompiledQuery.raw(`${COPY_MARKER} COPY ${table} (${names.join(', ')}) FROM STDIN`, [text]),
   );
@@ -94,11 +95,88 @@ export async function copyText(
 export function markedCopy(
   text: string,
   values: readonly unknown[] | undefined,
-): { sql: string; data: string } | null {
+): { sql: string; data: string | Uint8Array } | null {
   if (!text.startsWith(COPY_MARKER)) return null;
   const data = values?.[0];
-  if (values?.length !== 1 || typeof data !== 'string') {
-    throw new Error('a COPY statement takes its data as its one parameter, a string');
+  if (values?.length !== 1 || !(typeof data === 'string' || data instanceof Uint8Array)) {
+    throw new Error('a COPY statement takes its data as its one parameter, a string or bytes');
   }
   return { sql: text.slice(COPY_MARKER.length).trim(), data };
+}
+
+const HEX_DIGITS = Buffer.from('0123456789abcdef', 'latin1');
+
+/**
+ * COPY text built as bytes in one growing Buffer, for rows by the hundred thousand: a string per
+ * value and per line would be allocated on the heap and kept until the COPY runs, and every scavenge
+ * meanwhile copies it (a batch's lines as strings took a third of what its preparation allocated).
+ * Written by hand because no library writes COPY's text format into bytes. Values are written as
+ * `copyField` writes them; text is the caller's to escape (`copyField`).
+ */
+export class CopyBuffer {
+  private bytes: Buffer;
+  private used = 0;
+
+  constructor(capacity = 1 << 16) {
+    this.bytes = Buffer.allocUnsafe(Math.max(capacity, 64));
+  }
+
+  /** Bytes written so far. */
+  get length(): number {
+    return this.used;
+  }
+
+  private reserve(more: number): void {
+    if (this.used + more <= this.bytes.length) return;
+    const next = Buffer.allocUnsafe(Math.max(this.bytes.length * 2, this.used + more));
+    this.bytes.copy(next, 0, 0, this.used);
+    this.bytes = next;
+  }
+
+  /** Appends ASCII text (digits, separators, already escaped text). */
+  ascii(text: string): this {
+    this.reserve(text.length);
+    this.used += this.bytes.write(text, this.used, 'latin1');
+    return this;
+  }
+
+  /** Appends an integer (a number or bigint) in decimal. */
+  int(value: number | bigint): this {
+    return this.ascii(String(value));
+  }
+
+  /** Appends bytes as a bytea field: `\\x` and lowercase hex. */
+  bytea(value: Uint8Array): this {
+    this.reserve(3 + 2 * value.length);
+    const out = this.bytes;
+    let at = this.used;
+    // `\x`, its backslash escaped as COPY's text format escapes one.
+    out[at++] = 0x5c;
+    out[at++] = 0x5c;
+    out[at++] = 0x78;
+    for (let i = 0; i < value.length; i++) {
+      const byte = value[i]!;
+      out[at++] = HEX_DIGITS[byte >> 4]!;
+      out[at++] = HEX_DIGITS[byte & 15]!;
+    }
+    this.used = at;
+    return this;
+  }
+
+  /** Appends `\N`, COPY's null. */
+  nul(): this {
+    return this.ascii('\\N');
+  }
+
+  /** Appends bytes `start..end` of another CopyBuffer (a part of a line written ahead of time). */
+  part(from: CopyBuffer, start: number, end: number): this {
+    this.reserve(end - start);
+    this.used += from.bytes.copy(this.bytes, this.used, start, end);
+    return this;
+  }
+
+  /** The bytes written: a view, valid until the next append. */
+  view(): Buffer {
+    return this.bytes.subarray(0, this.used);
+  }
 }

@@ -83,7 +83,10 @@ class NamingClient extends pg.Client {
   }
 
   /** Runs `COPY … FROM STDIN` with `data`; resolves as `query` does once Postgres has taken every row. */
-  private copy(text: string, data: string): Promise<{ command: string; rowCount: number; rows: [] }> {
+  private copy(
+    text: string,
+    data: string | Uint8Array,
+  ): Promise<{ command: string; rowCount: number; rows: [] }> {
     return new Promise((resolve, reject) => {
       const stream = super.query(copyFrom(text));
       stream.on('error', reject);

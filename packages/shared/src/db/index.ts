@@ -1,6 +1,14 @@
 export { getChainState } from './chain-state.repository.js';
 export { aloneAddresses, clusterMembers, inClusters } from './cluster-filter.js';
-export { COPY_MARKER, type CopyValue, copyField, copyInto, copyText, copyTextOf } from './copy.js';
+export {
+  COPY_MARKER,
+  CopyBuffer,
+  type CopyValue,
+  copyField,
+  copyInto,
+  copyText,
+  copyTextOf,
+} from './copy.js';
 export type * from './database.types.js';
 export {
   assertSchemaCurrent,

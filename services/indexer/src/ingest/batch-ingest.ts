@@ -1,6 +1,7 @@
 import { hashToHex } from '@minetrace/shared';
 import { type BlockRows, networkFromChain, scriptTypeCode } from '@minetrace/shared/chain';
 import {
+  CopyBuffer,
   copyField,
   copyText,
   type Database,
@@ -149,10 +150,15 @@ export interface PreparedBatch {
   readonly outSums: bigint[];
   /** Per output row, in insert order: the address it pays (its id is the write's to find). */
   readonly outAddresses: (string | null)[];
-  /** Per output row: its OUTPUT_COPY_COLUMNS but the last (address_id) in COPY's format, each followed by a tab. */
-  readonly outputLines: string[];
-  /** Per tx: its TX_COPY_COLUMNS but the last (fee) in COPY's format, each followed by a tab. */
-  readonly txLines: string[];
+  /**
+   * Per output row, its OUTPUT_COPY_COLUMNS but the last (address_id) in COPY's format, each followed
+   * by a tab: row r is bytes `outputEnds[r - 1]..outputEnds[r]` (from 0 for the first).
+   */
+  readonly outputParts: CopyBuffer;
+  readonly outputEnds: Int32Array;
+  /** Per tx, its TX_COPY_COLUMNS but the last (fee), laid out as the outputs'. */
+  readonly txParts: CopyBuffer;
+  readonly txEnds: Int32Array;
 }
 
 /** The columns of a new address's COPY line. */
@@ -261,7 +267,8 @@ export function* prepareBlockBatchInSteps(
   const outNs: number[] = [];
   const outValues: bigint[] = [];
   const outTypes: number[] = [];
-  const txLines = new Array<string>(txCount);
+  const txParts = new CopyBuffer(160 * txCount);
+  const txEnds = new Int32Array(txCount);
   let t = 0;
   for (let b = 0; b < stored.length; b++) {
     const block = stored[b]!;
@@ -311,9 +318,15 @@ export function* prepareBlockBatchInSteps(
       created.set(tx.txid.toString('hex'), outs);
       outSums[t] = outSum;
       // TX_COPY_COLUMNS but fee.
-      txLines[t] =
-        `${id}\t${copyField(tx.txid)}\t${block.height}\t${tx.idx}\t${tx.isCoinbase ? 't' : 'f'}\t${tx.size}\t` +
-        `${tx.vsize}\t${tx.weight}\t${tx.version}\t${tx.locktime}\t${tx.inputs.length}\t${tx.outputs.length}\t`;
+      txParts
+        .int(id)
+        .ascii('\t')
+        .bytea(tx.txid)
+        .ascii(
+          `\t${block.height}\t${tx.idx}\t${tx.isCoinbase ? 't' : 'f'}\t${tx.size}\t${tx.vsize}\t${tx.weight}\t` +
+            `${tx.version}\t${tx.locktime}\t${tx.inputs.length}\t${tx.outputs.length}\t`,
+        );
+      txEnds[t] = txParts.length;
       t += 1;
       if (t % txsPerStep === 0) yield;
     }
@@ -323,12 +336,15 @@ export function* prepareBlockBatchInSteps(
   const addressLookup = sqlArray(addresses);
   yield;
   // OUTPUT_COPY_COLUMNS but address_id; the spends inside the batch are all known by now.
-  const outputLines = new Array<string>(outCreated.length);
+  const outputParts = new CopyBuffer(64 * outCreated.length);
+  const outputEnds = new Int32Array(outCreated.length);
   for (let r = 0; r < outCreated.length; r++) {
     const { spender, input } = outCreated[r]!;
-    outputLines[r] =
+    outputParts.ascii(
       `${outTxIds[r]}\t${outNs[r]}\t${outValues[r]}\t${outTypes[r]}\t` +
-      (spender === null ? '\\N\t\\N\t' : `${spender}\t${input}\t`);
+        (spender === null ? '\\N\t\\N\t' : `${spender}\t${input}\t`),
+    );
+    outputEnds[r] = outputParts.length;
     if ((r + 1) % (txsPerStep * 4) === 0) yield;
   }
   return {
@@ -346,8 +362,10 @@ export function* prepareBlockBatchInSteps(
     inputCount,
     outSums,
     outAddresses,
-    outputLines,
-    txLines,
+    outputParts,
+    outputEnds,
+    txParts,
+    txEnds,
   };
 }
 
@@ -461,17 +479,17 @@ export async function writeBlocks(
       else addressIds.set(row.address, row.id!);
     }
     // ADDRESS_COPY_COLUMNS, a line per new address.
-    let addressText = '';
+    const addressText = new CopyBuffer(64 * (prepared.addresses.length - addressIds.size));
     if (reserved !== null) {
       let nextId = reserved - BigInt(prepared.addresses.length - addressIds.size) + 1n;
       prepared.addresses.forEach((address, i) => {
         if (addressIds.has(address)) return;
         const first = prepared.addressFirst[i]!;
         addressIds.set(address, nextId);
-        addressText += `${nextId++}\t${copyField(address)}\t${first.type}\t${first.height}\n`;
+        addressText.ascii(`${nextId++}\t${copyField(address)}\t${first.type}\t${first.height}\n`);
       });
     }
-    await copyText(trx, 'addresses', ADDRESS_COPY_COLUMNS, addressText);
+    await copyText(trx, 'addresses', ADDRESS_COPY_COLUMNS, addressText.view());
   }
   for (const block of stored) {
     const own = block.addressIds as Map<string, bigint>;
@@ -542,16 +560,29 @@ export async function writeBlocks(
     }
     block.fees = blockFees;
   }
-  const { outAddresses, outputLines, txLines } = prepared;
-  let outputText = '';
-  for (let r = 0; r < outputLines.length; r++) {
+  const { outAddresses, outputParts, outputEnds, txParts, txEnds } = prepared;
+  const outputText = new CopyBuffer(outputParts.length + 16 * outputEnds.length);
+  for (let r = 0, start = 0; r < outputEnds.length; r++) {
+    const end = outputEnds[r]!;
     const address = outAddresses[r]!;
-    outputText += `${outputLines[r]}${address === null ? '\\N' : addressIds.get(address)!}\n`;
+    outputText.part(outputParts, start, end);
+    if (address === null) outputText.nul();
+    else outputText.int(addressIds.get(address)!);
+    outputText.ascii('\n');
+    start = end;
   }
-  await copyText(trx, 'outputs', OUTPUT_COPY_COLUMNS, outputText);
-  let txText = '';
-  for (let i = 0; i < txLines.length; i++) txText += `${txLines[i]}${copyField(fees[i]!)}\n`;
-  await copyText(trx, 'txs', TX_COPY_COLUMNS, txText);
+  await copyText(trx, 'outputs', OUTPUT_COPY_COLUMNS, outputText.view());
+  const txText = new CopyBuffer(txParts.length + 16 * txEnds.length);
+  for (let i = 0, start = 0; i < txEnds.length; i++) {
+    const end = txEnds[i]!;
+    const fee = fees[i]!;
+    txText.part(txParts, start, end);
+    if (fee === null) txText.nul();
+    else txText.int(fee);
+    txText.ascii('\n');
+    start = end;
+  }
+  await copyText(trx, 'txs', TX_COPY_COLUMNS, txText.view());
 
   await trx
     .insertInto('blocks')
