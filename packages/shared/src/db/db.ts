@@ -108,7 +108,8 @@ class CopyingPGlite extends PGlite {
     if (!/ FROM STDIN$/.test(copy.sql)) throw new Error(`not a COPY FROM STDIN: ${copy.sql}`);
     return super.query(copy.sql.replace(/ FROM STDIN$/, " FROM '/dev/blob'"), [], {
       ...options,
-      blob: new Blob([copy.data]),
+      // A Blob takes views of an ArrayBuffer only: bytes over any other buffer are copied into one.
+      blob: new Blob([typeof copy.data === 'string' ? copy.data : new Uint8Array(copy.data)]),
     });
   }
 }
