@@ -241,26 +241,38 @@ export interface DecodeTxidsOptions {
 }
 
 /**
- * The txids of a block (display order), checked against the header's merkle root: the fast path
- * for callers that need only txids. Throws `DecodeError` on any malformed input.
+ * Walks a block's transactions, checking every length, and returns `perTx` of each (given its span and
+ * txid); then checks the txids against the header's merkle root, unless `checkRoot` is false.
  */
-export function decodeBlockTxids(bytes: Uint8Array, options: DecodeTxidsOptions = {}): Buffer[] {
+function mapBlockTxs<T>(
+  bytes: Uint8Array,
+  checkRoot: boolean,
+  perTx: (b: Buffer, span: TxSpan, txid: Buffer) => T,
+): T[] {
   const b = asBuffer(bytes);
   const end = b.length;
   const { count, pos: first } = readBlockStart(b);
-  const txids: Buffer[] = new Array(count);
+  const out: T[] = new Array(count);
   const level = new Int32Array(8 * count);
   const span = newSpan();
   let pos = first;
   for (let i = 0; i < count; i++) {
     scanTx(b, pos, end, span);
     if (i === 0) checkCoinbase(b, span);
-    txids[i] = txidInto(b, span, level, 8 * i);
+    out[i] = perTx(b, span, txidInto(b, span, level, 8 * i));
     pos = span.end;
   }
   if (pos !== end) throw new DecodeError(`${end - pos} trailing bytes after the last transaction`, pos);
-  if (options.checkMerkle !== false) checkMerkle(b, level, count);
-  return txids;
+  if (checkRoot) checkMerkle(b, level, count);
+  return out;
+}
+
+/**
+ * The txids of a block (display order), checked against the header's merkle root: the fast path
+ * for callers that need only txids. Throws `DecodeError` on any malformed input.
+ */
+export function decodeBlockTxids(bytes: Uint8Array, options: DecodeTxidsOptions = {}): Buffer[] {
+  return mapBlockTxs(bytes, options.checkMerkle !== false, (_b, _span, txid) => txid);
 }
 
 /** Reads a varint already validated by `scanTx`. */
@@ -341,23 +353,9 @@ function buildTx(
  * second SHA-256d over all its bytes.
  */
 export function decodeBlockWtxids(bytes: Uint8Array): Buffer[] {
-  const b = asBuffer(bytes);
-  const end = b.length;
-  const { count, pos: first } = readBlockStart(b);
-  const wtxids: Buffer[] = new Array(count);
-  const level = new Int32Array(8 * count);
-  const span = newSpan();
-  let pos = first;
-  for (let i = 0; i < count; i++) {
-    scanTx(b, pos, end, span);
-    if (i === 0) checkCoinbase(b, span);
-    const txid = txidInto(b, span, level, 8 * i);
-    wtxids[i] = span.segwit ? sha256d(b.subarray(span.start, span.end)).reverse() : txid;
-    pos = span.end;
-  }
-  if (pos !== end) throw new DecodeError(`${end - pos} trailing bytes after the last transaction`, pos);
-  checkMerkle(b, level, count);
-  return wtxids;
+  return mapBlockTxs(bytes, true, (b, span, txid) =>
+    span.segwit ? sha256d(b.subarray(span.start, span.end)).reverse() : txid,
+  );
 }
 
 /**

@@ -560,29 +560,18 @@ export async function writeBlocks(
     }
     block.fees = blockFees;
   }
-  const { outAddresses, outputParts, outputEnds, txParts, txEnds } = prepared;
-  const outputText = new CopyBuffer(outputParts.length + 16 * outputEnds.length);
-  for (let r = 0, start = 0; r < outputEnds.length; r++) {
-    const end = outputEnds[r]!;
+  const { outAddresses } = prepared;
+  const outputText = finishLines(prepared.outputParts, prepared.outputEnds, (r) => {
     const address = outAddresses[r]!;
-    outputText.part(outputParts, start, end);
-    if (address === null) outputText.nul();
-    else outputText.int(addressIds.get(address)!);
-    outputText.ascii('\n');
-    start = end;
-  }
-  await copyText(trx, 'outputs', OUTPUT_COPY_COLUMNS, outputText.view());
-  const txText = new CopyBuffer(txParts.length + 16 * txEnds.length);
-  for (let i = 0, start = 0; i < txEnds.length; i++) {
-    const end = txEnds[i]!;
-    const fee = fees[i]!;
-    txText.part(txParts, start, end);
-    if (fee === null) txText.nul();
-    else txText.int(fee);
-    txText.ascii('\n');
-    start = end;
-  }
-  await copyText(trx, 'txs', TX_COPY_COLUMNS, txText.view());
+    return address === null ? null : addressIds.get(address)!;
+  });
+  await copyText(trx, 'outputs', OUTPUT_COPY_COLUMNS, outputText);
+  await copyText(
+    trx,
+    'txs',
+    TX_COPY_COLUMNS,
+    finishLines(prepared.txParts, prepared.txEnds, (i) => fees[i]!),
+  );
 
   await trx
     .insertInto('blocks')
@@ -637,6 +626,24 @@ export async function writeBlocks(
   if (options.afterBlock !== undefined) for (const block of stored) await options.afterBlock(trx, block);
   if (options.afterBatch !== undefined) await options.afterBatch(trx, stored);
   return { blocks: stored, txCount };
+}
+
+/**
+ * COPY text of the rows prepared ahead as `parts` (row r is bytes `ends[r - 1]..ends[r]`), each
+ * completed by its last column, `last(r)` (null for COPY's null), and a newline.
+ */
+function finishLines(parts: CopyBuffer, ends: Int32Array, last: (row: number) => bigint | null): Buffer {
+  const text = new CopyBuffer(parts.length + 16 * ends.length);
+  for (let r = 0, start = 0; r < ends.length; r++) {
+    const end = ends[r]!;
+    const value = last(r);
+    text.part(parts, start, end);
+    if (value === null) text.nul();
+    else text.int(value);
+    text.ascii('\n');
+    start = end;
+  }
+  return text.view();
 }
 
 /**
