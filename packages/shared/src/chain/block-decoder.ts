@@ -360,9 +360,9 @@ export function decodeBlockWtxids(bytes: Uint8Array): Buffer[] {
 
 /**
  * Decodes a raw block into rows for `network`'s address encodings: header and hash, every
- * transaction with its txid (wtxids: `decodeBlockWtxids`), sizes, inputs and outputs (type and address per output), and the
- * coinbase's BIP34 height, tag and witness commitment. The merkle root is checked against the
- * txids. All or nothing: malformed bytes throw `DecodeError` and yield no rows.
+ * transaction with its txid (wtxids: `decodeBlockWtxids`), sizes, inputs and outputs (type and
+ * address per output), and the coinbase's BIP34 height, tag and witness commitment. The merkle root
+ * is checked against the txids. All or nothing: malformed bytes throw `DecodeError` and yield no rows.
  */
 export function decodeBlock(bytes: Uint8Array, network: Network): BlockRows {
   const steps = decodeBlockInSteps(bytes, network, Number.POSITIVE_INFINITY);
