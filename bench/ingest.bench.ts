@@ -18,6 +18,7 @@
  * over ≥ 200 blocks and ≥ 50% of the COPY floor.
  */
 import { availableParallelism } from 'node:os';
+import { constants, type PerformanceEntry, PerformanceObserver } from 'node:perf_hooks';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import {
@@ -89,6 +90,41 @@ interface BackfillFigures {
   /** CPU time over the backfill (µs): the machine's and Postgres's (null without /proc), this process's. */
   cpu: CpuReading | null;
   selfMicros: number;
+  /** The main thread's garbage-collection pauses over the backfill: young generation, and full. */
+  gc: { minorMs: number; minor: number; majorMs: number; major: number };
+}
+
+/**
+ * Watches the main thread's garbage-collection pauses until `stop()`. A batch's rows live until it
+ * commits, so every scavenge meanwhile copies them: the pauses say what allocating less would save.
+ */
+function watchGc(): { stop(): BackfillFigures['gc'] } {
+  const gc = { minorMs: 0, minor: 0, majorMs: 0, major: 0 };
+  const count = (entries: readonly PerformanceEntry[]) => {
+    for (const entry of entries) {
+      const kind = (entry as PerformanceEntry & { detail?: { kind?: number } }).detail?.kind;
+      if (kind === constants.NODE_PERFORMANCE_GC_MINOR) {
+        gc.minorMs += entry.duration;
+        gc.minor += 1;
+      } else if (kind === constants.NODE_PERFORMANCE_GC_MAJOR) {
+        gc.majorMs += entry.duration;
+        gc.major += 1;
+      }
+    }
+  };
+  const observer = new PerformanceObserver((list) => count(list.getEntries()));
+  observer.observe({ entryTypes: ['gc'] });
+  let stopped = false;
+  return {
+    stop() {
+      if (!stopped) {
+        stopped = true;
+        count(observer.takeRecords());
+        observer.disconnect();
+      }
+      return gc;
+    },
+  };
 }
 
 /** What Postgres wrote to its WAL and how many checkpoints it made, server-wide, so far. */
@@ -133,6 +169,7 @@ async function timedBackfill(
     peakRss = Math.max(peakRss, process.memoryUsage().rss);
   }, 50);
   const [cpuStart, selfStart] = [readCpu(), process.cpuUsage()];
+  const gc = watchGc();
   try {
     const result = await backfillRange({
       db,
@@ -150,9 +187,11 @@ async function timedBackfill(
       peakRss: Math.max(peakRss, process.memoryUsage().rss),
       cpu: cpuSince(cpuStart, readCpu()),
       selfMicros: self.user + self.system,
+      gc: gc.stop(),
     };
   } finally {
     clearInterval(sampler);
+    gc.stop();
   }
 }
 
@@ -165,7 +204,7 @@ function printSql(sqlTimes: Map<string, { ms: number; count: number }>, blocks: 
   }
 }
 
-function printBackfill({ result, peakRss, cpu, selfMicros }: BackfillFigures): void {
+function printBackfill({ result, peakRss, cpu, selfMicros, gc }: BackfillFigures): void {
   const blocks = result.applied;
   const { fetchWaitMs, decodeMs, prepareMs, sqlWaitMs } = result.timings;
   out();
@@ -181,6 +220,10 @@ function printBackfill({ result, peakRss, cpu, selfMicros }: BackfillFigures): v
     `  main thread per block: decode ${fmt(decodeMs / blocks, 1)} ms, preparing rows ahead ${fmt(prepareMs / blocks, 1)} ms, ` +
       `waiting for fetch${DECODE_WORKER ? ' and decoding' : ''} ${fmt(fetchWaitMs / blocks, 1)} ms, ` +
       `waiting for SQL ${fmt(sqlWaitMs / blocks, 1)} ms, wall ${fmt(result.elapsedMs / blocks, 1)} ms`,
+  );
+  out(
+    `  main thread's garbage collection per block: scavenges ${fmt(gc.minorMs / blocks, 1)} ms (${fmt(gc.minor)} in all), ` +
+      `full collections ${fmt(gc.majorMs / blocks, 1)} ms (${fmt(gc.major)} in all)`,
   );
   if (cpu !== null) {
     // On a machine of few cores the indexer, Postgres and the node share them: the CPU each spends
