@@ -66,7 +66,7 @@ export function statementName(name: string): string {
 
 /**
  * `pg.Client` running the statements `statementName` marks as named prepared statements, and those
- * `copyInto` marks as `COPY … FROM STDIN` (through pg-copy-streams, in this client's connection).
+ * `copyText` marks as `COPY … FROM STDIN` (through pg-copy-streams, in this client's connection).
  */
 class NamingClient extends pg.Client {
   // biome-ignore lint/suspicious/noExplicitAny: pg's query has many overloads; this forwards them all.
@@ -97,7 +97,7 @@ class NamingClient extends pg.Client {
 }
 
 /**
- * PGlite running the statements `copyInto` marks as `COPY … FROM '/dev/blob'`, PGlite's way of
+ * PGlite running the statements `copyText` marks as `COPY … FROM '/dev/blob'`, PGlite's way of
  * reading COPY data from the caller.
  */
 class CopyingPGlite extends PGlite {

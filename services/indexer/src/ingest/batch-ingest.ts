@@ -380,9 +380,9 @@ export function* prepareBlockBatchInSteps(
  *   UPDATE by primary key marks them spent and returns their values. The UPDATE runs with hash and
  *   merge joins off: with a few thousand keys an index nested loop is what Postgres should do, but
  *   on tables whose statistics lag behind a bulk load it otherwise hashes every unspent output;
- * - one COPY per table for the whole batch (addresses, outputs, txs; `copyInto`), one INSERT for
- *   the blocks. New addresses take a block of ids from the identity's sequence in the statement
- *   that looks the stored ones up: a COPY returns nothing.
+ * - one COPY per table for the whole batch (addresses, outputs, txs; `copyText` of a `CopyBuffer`),
+ *   one INSERT for the blocks. New addresses take a block of ids from the identity's sequence in the
+ *   statement that looks the stored ones up: a COPY returns nothing.
  *
  * Invariants: `blocks[0]` must extend the indexed tip (or start an empty database) and each block
  * must extend the one before it, else `BlockNotContiguousError` and nothing is written. Blocks
