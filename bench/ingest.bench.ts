@@ -9,7 +9,8 @@
  * BENCH_SEED; BENCH_FOLLOWER=0 skips the follower's sync and measures `backfillRange` only;
  * BENCH_BATCH (8) blocks per transaction and BENCH_AHEAD (8) blocks fetched ahead in the pipeline;
  * BENCH_DECODE_WORKER=1 decodes in a worker thread (`INDEX_DECODE_WORKER=on`);
- * BENCH_EXPLAIN=1 logs plans of slow statements to the server log (auto_explain);
+ * BENCH_EXPLAIN=1 logs plans of statements slower than BENCH_EXPLAIN_MS (300) to the server log
+ * (auto_explain);
  * TEST_DATABASE_URL as for the integration tests. Serialized blocks are cached under the OS temp
  * directory, keyed by seed and sizes, so reruns skip generating them.
  *
@@ -255,7 +256,9 @@ export async function run(): Promise<void> {
     const c = new pg.Client({ connectionString: url });
     await c.connect();
     await c.query(`ALTER DATABASE "${name}" SET session_preload_libraries = 'auto_explain'`);
-    await c.query(`ALTER DATABASE "${name}" SET auto_explain.log_min_duration = '300ms'`);
+    await c.query(
+      `ALTER DATABASE "${name}" SET auto_explain.log_min_duration = '${Number(benchEnv('BENCH_EXPLAIN_MS', '300'))}ms'`,
+    );
     await c.query(`ALTER DATABASE "${name}" SET auto_explain.log_analyze = on`);
     await c.end();
   }

@@ -1,4 +1,5 @@
 import type { Db } from '@minetrace/shared/db';
+import type { ClusterFeed } from './cluster-feed.js';
 import { finalizeClusters } from './cluster-store.js';
 
 /**
@@ -23,8 +24,11 @@ export interface ClusterCatchUp {
  *
  * At most one round is in flight; requests meanwhile collapse into one more round to the highest tip.
  * After a failure, later requests are ignored and `drain` rejects with it.
+ *
+ * With the writer's `feed`, blocks it kept are clustered from memory (`finalizeClusters`), and those
+ * clustered are forgotten once the round commits.
  */
-export function createClusterCatchUp(db: Db, finalityDepth: number): ClusterCatchUp {
+export function createClusterCatchUp(db: Db, finalityDepth: number, feed?: ClusterFeed): ClusterCatchUp {
   let running: Promise<void> | null = null;
   let wanted: number | null = null;
   let failure: { error: unknown } | null = null;
@@ -34,7 +38,10 @@ export function createClusterCatchUp(db: Db, finalityDepth: number): ClusterCatc
       const tipHeight = wanted;
       wanted = null;
       try {
-        await db.transaction().execute((trx) => finalizeClusters(trx, tipHeight, finalityDepth));
+        const done = await db
+          .transaction()
+          .execute((trx) => finalizeClusters(trx, tipHeight, finalityDepth, feed));
+        if (done.clusteredHeight !== null) feed?.prune(done.clusteredHeight);
       } catch (error) {
         failure = { error };
       }

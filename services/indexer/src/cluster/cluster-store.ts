@@ -2,6 +2,7 @@ import { scriptTypeName } from '@minetrace/shared/chain';
 import { type Database, type Db, sqlArray } from '@minetrace/shared/db';
 import { sql, type Transaction } from 'kysely';
 import { withIndexJoins } from '../ingest/index-joins.js';
+import type { ClusterBlockIo, ClusterFeed } from './cluster-feed.js';
 import { type ClusterTx, clusterBlockTxs } from './cluster-merges.js';
 import type { CoinJoinTxIo } from './coinjoin-shape.js';
 import { type ClusterMerge, createUnionFind, type UnionFind } from './union-find.js';
@@ -32,6 +33,8 @@ export async function finalizeClusters(
   trx: Transaction<Database>,
   tipHeight: number,
   finalityDepth: number,
+  /** What this process's batches kept of the blocks they wrote: read instead of their stored rows when still exact. */
+  feed?: ClusterFeed,
 ): Promise<FinalizeClustersResult> {
   const state = await trx
     .selectFrom('cluster_state')
@@ -64,7 +67,7 @@ export async function finalizeClusters(
             .execute();
     for (let i = 0; i < heights.length; i += CHUNK_HEIGHTS) {
       const chunk = heights.slice(i, i + CHUNK_HEIGHTS).map((row) => row.height);
-      merges += await clusterBlocks(trx, chunk);
+      merges += await clusterBlocks(trx, chunk, feed);
       blocks += chunk.length;
       clusteredHeight = chunk[chunk.length - 1]!;
     }
@@ -194,11 +197,17 @@ export async function readClusterInputs(
  * cluster it is in after the earlier blocks' merges. Every union therefore compares the same sizes and ids
  * as clustering block by block with a write after each, and yields the same merges in the same order.
  */
-async function clusterBlocks(trx: Transaction<Database>, heights: readonly number[]): Promise<number> {
+async function clusterBlocks(
+  trx: Transaction<Database>,
+  heights: readonly number[],
+  feed: ClusterFeed | undefined,
+): Promise<number> {
   const first = heights[0];
   const last = heights[heights.length - 1];
   if (first === undefined || last === undefined) return 0;
-  const inputs = await readClusterInputs(trx, first, last);
+  const kept = feed === undefined ? undefined : await keptBlocks(trx, feed, first, last);
+  const inputs =
+    kept === undefined ? await readClusterInputs(trx, first, last) : await keptClusterInputs(trx, kept);
   if (inputs.length === 0) return 0;
 
   const byTx = new Map<
@@ -235,24 +244,13 @@ async function clusterBlocks(trx: Transaction<Database>, heights: readonly numbe
   const candidates = [...byTx.values()].filter((tx) => tx.keys.size >= 2);
   if (candidates.length === 0) return 0;
 
-  const outputs = await sql<{ tx_id: bigint; value: bigint; script_type: number; address_id: bigint | null }>`
-    SELECT o.tx_id, o.value, o.script_type, o.address_id FROM outputs o
-    WHERE o.tx_id = ANY(${sqlArray(candidates.map((tx) => tx.txId))}::int8[])
-    ORDER BY o.tx_id, o.n`.execute(trx);
-  const outputsByTx = new Map<number, CoinJoinTxIo[]>();
-  for (const row of outputs.rows) {
-    const txKey = Number(row.tx_id);
-    let list = outputsByTx.get(txKey);
-    if (list === undefined) {
-      list = [];
-      outputsByTx.set(txKey, list);
-    }
-    list.push({
-      value: row.value,
-      address: row.address_id === null ? null : Number(row.address_id),
-      scriptType: scriptTypeName(row.script_type),
-    });
-  }
+  const outputsByTx =
+    kept === undefined
+      ? await readClusterOutputs(
+          trx,
+          candidates.map((tx) => tx.txId),
+        )
+      : keptClusterOutputs(kept, new Set(candidates.map((tx) => Number(tx.txId))));
 
   const merges: HeightMerge[] = [];
   /** Per cluster, the last height at which a merge of its block left it the root of a member involved. */
@@ -278,6 +276,128 @@ async function clusterBlocks(trx: Transaction<Database>, heights: readonly numbe
   }
   if (merges.length > 0) await storeMerges(trx, merges, unionFind, storedClusters, grownAt);
   return merges.length;
+}
+
+/** The outputs of the transactions `txIds`, keyed by tx id, in position order. */
+async function readClusterOutputs(
+  trx: Transaction<Database>,
+  txIds: readonly bigint[],
+): Promise<Map<number, CoinJoinTxIo[]>> {
+  const outputs = await sql<{ tx_id: bigint; value: bigint; script_type: number; address_id: bigint | null }>`
+    SELECT o.tx_id, o.value, o.script_type, o.address_id FROM outputs o
+    WHERE o.tx_id = ANY(${sqlArray(txIds)}::int8[])
+    ORDER BY o.tx_id, o.n`.execute(trx);
+  const outputsByTx = new Map<number, CoinJoinTxIo[]>();
+  for (const row of outputs.rows) {
+    const txKey = Number(row.tx_id);
+    let list = outputsByTx.get(txKey);
+    if (list === undefined) {
+      list = [];
+      outputsByTx.set(txKey, list);
+    }
+    list.push({
+      value: row.value,
+      address: row.address_id === null ? null : Number(row.address_id),
+      scriptType: scriptTypeName(row.script_type),
+    });
+  }
+  return outputsByTx;
+}
+
+/**
+ * The feed's blocks `first..last` when the database still holds exactly what their batches wrote:
+ * the same hash at each height, and no rollback since (the highest `reorgs.id` unchanged). Otherwise
+ * the feed is cleared and the caller reads the stored rows.
+ */
+async function keptBlocks(
+  trx: Transaction<Database>,
+  feed: ClusterFeed,
+  first: number,
+  last: number,
+): Promise<ClusterBlockIo[] | undefined> {
+  const kept = feed.range(first, last);
+  if (kept === undefined) return undefined;
+  const stored = await sql<{ height: number; hash: Buffer; reorg_mark: bigint }>`
+    SELECT height, hash, (SELECT coalesce(max(id), 0) FROM reorgs)::int8 AS reorg_mark
+    FROM blocks WHERE height BETWEEN ${first}::int4 AND ${last}::int4 ORDER BY height`.execute(trx);
+  const exact =
+    stored.rows.length === kept.length &&
+    stored.rows.every((row, i) => {
+      const block = kept[i]!;
+      return row.height === block.height && row.hash.equals(block.hash) && row.reorg_mark === block.reorgMark;
+    });
+  if (!exact) {
+    feed.clear();
+    return undefined;
+  }
+  feed.stats.hits += 1;
+  return kept;
+}
+
+/**
+ * `readClusterInputs` from kept blocks: their inputs as the write resolved them, with each address's
+ * stored cluster read by primary key (the one read left).
+ */
+async function keptClusterInputs(
+  trx: Transaction<Database>,
+  kept: readonly ClusterBlockIo[],
+): Promise<ClusterInputRow[]> {
+  const addressIds = new Set<number>();
+  for (const block of kept) for (const id of block.inAddress) if (id >= 0) addressIds.add(id);
+  const clusterOf = new Map<number, { cluster_id: bigint; size: number | null }>();
+  if (addressIds.size > 0) {
+    const stored = await withIndexJoins(trx, () =>
+      sql<{ address_id: bigint; cluster_id: bigint; size: number | null }>`
+      SELECT ac.address_id, ac.cluster_id, c.size
+      FROM address_clusters ac LEFT JOIN clusters c ON c.id = ac.cluster_id
+      WHERE ac.address_id = ANY(${sqlArray([...addressIds])}::int8[])`.execute(trx),
+    );
+    for (const row of stored.rows) clusterOf.set(Number(row.address_id), row);
+  }
+  const rows: ClusterInputRow[] = [];
+  for (const block of kept) {
+    block.txIds.forEach((txId, i) => {
+      for (let j = block.inStart[i]!; j < block.inStart[i + 1]!; j++) {
+        const address = block.inAddress[j]!;
+        const cluster = address < 0 ? undefined : clusterOf.get(address);
+        rows.push({
+          height: block.height,
+          tx_id: txId,
+          value: BigInt(block.inValue[j]!),
+          script_type: block.inType[j]!,
+          address_id: address < 0 ? null : BigInt(address),
+          cluster_id: cluster?.cluster_id ?? null,
+          size: cluster?.size ?? null,
+        });
+      }
+    });
+  }
+  return rows;
+}
+
+/** `readClusterOutputs` from kept blocks, for the transactions `txKeys` (tx ids as numbers). */
+function keptClusterOutputs(
+  kept: readonly ClusterBlockIo[],
+  txKeys: ReadonlySet<number>,
+): Map<number, CoinJoinTxIo[]> {
+  const outputsByTx = new Map<number, CoinJoinTxIo[]>();
+  for (const block of kept) {
+    block.txIds.forEach((txId, i) => {
+      const txKey = Number(txId);
+      if (!txKeys.has(txKey)) return;
+      const list: CoinJoinTxIo[] = [];
+      for (let j = block.outStart[i]!; j < block.outStart[i + 1]!; j++) {
+        const address = block.outAddress[j]!;
+        list.push({
+          value: BigInt(block.outValue[j]!),
+          address: address < 0 ? null : address,
+          scriptType: scriptTypeName(block.outType[j]!),
+        });
+      }
+      outputsByTx.set(txKey, list);
+    });
+  }
+  return outputsByTx;
 }
 
 /**

@@ -1,3 +1,4 @@
+export { type ClusterBlockIo, ClusterFeed, ClusterIoBuilder } from './cluster-feed.js';
 export {
   type ClusterBlockResult,
   type ClusterSkipReason,

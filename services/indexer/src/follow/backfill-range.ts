@@ -3,6 +3,7 @@ import { networkFromChain } from '@minetrace/shared/chain';
 import { type Db, getChainState } from '@minetrace/shared/db';
 import type { PoolSet } from '@minetrace/shared/pools';
 import { createClusterCatchUp } from '../cluster/cluster-catch-up.js';
+import { ClusterFeed } from '../cluster/cluster-feed.js';
 import { DEFAULT_FINALITY_DEPTH } from '../cluster/cluster-store.js';
 import { DEFAULT_PAYOUT_MAX_HOPS, payoutsAfterBlock } from '../ingest/derived-rows.js';
 import { BlockNotContiguousError, NetworkMismatchError } from '../ingest/ingest.errors.js';
@@ -120,7 +121,8 @@ export async function backfillRange(options: BackfillRangeOptions): Promise<Back
   const timings: PipelineTimings = { fetchWaitMs: 0, decodeMs: 0, prepareMs: 0, sqlWaitMs: 0 };
   // Payouts block by block in each batch's transaction; clustering beside the writes.
   const derive = { afterBlock: payoutsAfterBlock({ payoutMaxHops }) };
-  const clustering = createClusterCatchUp(db, options.finalityDepth ?? DEFAULT_FINALITY_DEPTH);
+  const clusterFeed = new ClusterFeed();
+  const clustering = createClusterCatchUp(db, options.finalityDepth ?? DEFAULT_FINALITY_DEPTH, clusterFeed);
 
   let tip = await indexedTip(db);
   if (tip !== null && tip.height + 1 < from) {
@@ -158,7 +160,7 @@ export async function backfillRange(options: BackfillRangeOptions): Promise<Back
           batchBlocks: Math.max(1, options.batchBlocks ?? 8),
           batchTxs: Math.max(1, options.batchTxs ?? 40_000),
           // A lost commit after a crash is applied again by the next call: no need to wait for the flush.
-          apply: { ...derive, asyncCommit: true },
+          apply: { ...derive, asyncCommit: true, clusterFeed },
           timings,
           ...(signal !== undefined ? { signal } : {}),
           ...(decoder !== undefined ? { decoder } : {}),

@@ -10,6 +10,7 @@ import {
 import type { Logger } from '@minetrace/shared/log';
 import type { PoolSet } from '@minetrace/shared/pools';
 import { createClusterCatchUp } from '../cluster/cluster-catch-up.js';
+import { ClusterFeed } from '../cluster/cluster-feed.js';
 import { DEFAULT_FINALITY_DEPTH, finalizeClusters } from '../cluster/cluster-store.js';
 import type { ApplyBlockOptions } from '../ingest/block-ingest.js';
 import { describeRollback, rollbackTo } from '../ingest/block-rollback.js';
@@ -211,12 +212,17 @@ export function createChainFollower(deps: ChainFollowerDeps): ChainFollower {
     payoutMaxHops: deps.config.apply?.payoutMaxHops ?? DEFAULT_PAYOUT_MAX_HOPS,
   });
   const finalityDepth = deps.config.apply?.finalityDepth ?? DEFAULT_FINALITY_DEPTH;
+  // What the batches wrote, for clustering their blocks once final without reading them back.
+  const clusterFeed = new ClusterFeed();
   // The tip height this process last clustered up to, so that a round with nothing new does not
   // open a transaction to learn that; null whenever a write or a failure may have left work.
   let clusteredFor: number | null = null;
   const clusterUpTo = async (tipHeight: number) => {
     clusteredFor = null;
-    await db.transaction().execute((trx) => finalizeClusters(trx, tipHeight, finalityDepth));
+    const done = await db
+      .transaction()
+      .execute((trx) => finalizeClusters(trx, tipHeight, finalityDepth, clusterFeed));
+    if (done.clusteredHeight !== null) clusterFeed.prune(done.clusteredHeight);
     clusteredFor = tipHeight;
   };
 
@@ -416,7 +422,7 @@ export function createChainFollower(deps: ChainFollowerDeps): ChainFollower {
     const from = tip === null ? 0 : tip.height + 1;
     if (from > toHeight) return { applied, txs, last };
     let started = performance.now();
-    const clustering = createClusterCatchUp(db, finalityDepth);
+    const clustering = createClusterCatchUp(db, finalityDepth, clusterFeed);
     // Only for a catch-up: at the tip a block comes alone, and starting a thread would delay it.
     const decoder = decodeInWorker && toHeight - from + 1 > batchBlocks ? createWorkerDecoder() : undefined;
     try {
@@ -430,7 +436,7 @@ export function createChainFollower(deps: ChainFollowerDeps): ChainFollower {
         prefetch,
         batchBlocks,
         batchTxs,
-        apply: { afterBlock: derive },
+        apply: { afterBlock: derive, clusterFeed },
         ...(signal !== undefined ? { signal } : {}),
         ...(decoder !== undefined ? { decoder } : {}),
         onBatch: ({ fetched, result }) => {

@@ -11,6 +11,7 @@ import {
 } from '@minetrace/shared/db';
 import { identifyPool, type PoolSet } from '@minetrace/shared/pools';
 import { sql, type Transaction } from 'kysely';
+import { type ClusterFeed, ClusterIoBuilder } from '../cluster/cluster-feed.js';
 import { blockSubsidy } from './block-subsidy.js';
 import { BlockNotContiguousError, NetworkMismatchError } from './ingest.errors.js';
 import { markSpends } from './spend-marking.js';
@@ -84,6 +85,12 @@ export interface ApplyBlockBatchOptions {
    * was never written; otherwise the batch is prepared again here.
    */
   prepared?: PreparedBatch;
+  /**
+   * Keeps what clustering will read of the batch's blocks (`ClusterFeed.stage`), so that it need not
+   * read their spent outputs back. `applyBlockBatch` commits or discards them with its transaction;
+   * a caller of `writeBlocks` must.
+   */
+  clusterFeed?: ClusterFeed;
 }
 
 /** Where a batch starts: the height of its first block and the id of its first transaction. */
@@ -116,8 +123,24 @@ interface Created {
   /** `txs.id` of the transaction creating it. */
   txId: bigint;
   value: bigint;
+  /** Script type code and address: what clustering reads of it once an input of the batch spends it. */
+  type: number;
+  address: string | null;
   spender: bigint | null;
   input: number | null;
+}
+
+/**
+ * Spends resolved inside a batch by inputs of its multi-input transactions (the only ones clustering
+ * reads), as parallel arrays: the spending tx (its id less the batch's first id), the input, and the
+ * prevout's value, script type code and address.
+ */
+export interface OwnSpends {
+  readonly at: number[];
+  readonly input: number[];
+  readonly value: bigint[];
+  readonly type: number[];
+  readonly address: (string | null)[];
 }
 
 /**
@@ -148,6 +171,8 @@ export interface PreparedBatch {
   readonly inputCount: Int32Array;
   /** Per tx of the batch: sum of its output values. */
   readonly outSums: bigint[];
+  /** Spends resolved in memory by inputs of multi-input transactions, for clustering. */
+  readonly ownSpends: OwnSpends;
   /** Per output row, in insert order: the address it pays (its id is the write's to find). */
   readonly outAddresses: (string | null)[];
   /**
@@ -260,6 +285,7 @@ export function* prepareBlockBatchInSteps(
   const inputCount = new Int32Array(txCount);
   const credits = { inputValue, inputCount };
   const outside: OutsideInput[] = [];
+  const ownSpends: OwnSpends = { at: [], input: [], value: [], type: [], address: [] };
   const outSums = new Array<bigint>(txCount);
   const outAddresses: (string | null)[] = [];
   const outCreated: Created[] = [];
@@ -277,6 +303,7 @@ export function* prepareBlockBatchInSteps(
       const tx = txs[i]!;
       const id = block.txIds[i]!;
       if (!tx.isCoinbase) {
+        const multi = tx.inputs.length >= 2;
         tx.inputs.forEach((input, n) => {
           const prevHex = input.prevTxid.toString('hex');
           const own = created.get(prevHex)?.[input.prevVout];
@@ -285,6 +312,13 @@ export function* prepareBlockBatchInSteps(
             own.input = n;
             creditInput(credits, t, own.value);
             notePrevout(block, prevHex, input.prevVout, own.txId);
+            if (multi) {
+              ownSpends.at.push(t);
+              ownSpends.input.push(n);
+              ownSpends.value.push(own.value);
+              ownSpends.type.push(own.type);
+              ownSpends.address.push(own.address);
+            }
           } else {
             outside.push({
               spender: id,
@@ -301,8 +335,15 @@ export function* prepareBlockBatchInSteps(
       // (n), so an outpoint's entry is at index vout.
       let outSum = 0n;
       const outs: Created[] = tx.outputs.map((out) => {
-        const own: Created = { txId: id, value: out.value, spender: null, input: null };
         const type = scriptTypeCode(out.scriptType);
+        const own: Created = {
+          txId: id,
+          value: out.value,
+          type,
+          address: out.address,
+          spender: null,
+          input: null,
+        };
         outCreated.push(own);
         outTxIds.push(id);
         outNs.push(out.n);
@@ -361,6 +402,7 @@ export function* prepareBlockBatchInSteps(
     inputValue,
     inputCount,
     outSums,
+    ownSpends,
     outAddresses,
     outputParts,
     outputEnds,
@@ -397,7 +439,15 @@ export async function applyBlockBatch(
   options: ApplyBlockBatchOptions = {},
 ): Promise<ApplyBlockBatchResult> {
   if (blocks.length === 0) return { blocks: [], txCount: 0 };
-  return db.transaction().execute((trx) => writeBlocks(trx, blocks, pools, options));
+  const feed = options.clusterFeed;
+  try {
+    const result = await db.transaction().execute((trx) => writeBlocks(trx, blocks, pools, options));
+    feed?.commit();
+    return result;
+  } catch (error) {
+    feed?.discard();
+    throw error;
+  }
 }
 
 /** `applyBlockBatch` inside the caller's transaction (`applyBlock` is a batch of one). */
@@ -429,11 +479,13 @@ export async function writeBlocks(
     }
   }
 
-  const maxId = await trx
-    .selectFrom('txs')
-    .select(sql<bigint | null>`max(id)`.as('max_id'))
-    .executeTakeFirstOrThrow();
-  const firstTxId = (maxId.max_id ?? -1n) + 1n;
+  // And the last rollback's id: what a `ClusterFeed` keeps is good until the next one.
+  const ids = await sql<{ max_id: bigint | null; reorg_mark: bigint }>`
+    SELECT (SELECT max(id) FROM txs) AS max_id, (SELECT coalesce(max(id), 0) FROM reorgs)::int8 AS reorg_mark`.execute(
+    trx,
+  );
+  const { max_id: maxTxId, reorg_mark: reorgMark } = ids.rows[0]!;
+  const firstTxId = (maxTxId ?? -1n) + 1n;
   const txCount = blocks.reduce((n, rows) => n + rows.txs.length, 0);
   options.onBulkWrite?.({ height: firstHeight + blocks.length, txId: firstTxId + BigInt(txCount) });
   const given = options.prepared;
@@ -449,6 +501,7 @@ export async function writeBlocks(
   // Its blocks are filled in by this write (address ids, fees, spends): never twice.
   prepared.used = true;
   const { stored, inputValue, inputCount } = prepared;
+  const clusterIo = options.clusterFeed === undefined ? undefined : new ClusterIoBuilder(stored);
 
   // Addresses: the stored ones are looked up, and in the same statement ids for the new ones are
   // taken from the identity's sequence, a block of consecutive ids at once (a COPY returns nothing,
@@ -533,9 +586,26 @@ export async function writeBlocks(
     for (const row of spent) {
       const at = order[row.at]!;
       const o = outside[at]!;
-      creditInput(prepared, Number(o.spender - firstTxId), row.value);
+      const spender = Number(o.spender - firstTxId);
+      creditInput(prepared, spender, row.value);
       notePrevout(stored[o.block]!, o.prevHex, o.vout, prevOf[at]!);
+      clusterIo?.spend(spender, o.input, row.value, row.script_type, row.address_id);
     }
+  }
+
+  if (clusterIo !== undefined) {
+    const own = prepared.ownSpends;
+    for (let i = 0; i < own.at.length; i++) {
+      const address = own.address[i]!;
+      clusterIo.spend(
+        own.at[i]!,
+        own.input[i]!,
+        own.value[i]!,
+        own.type[i]!,
+        address === null ? null : addressIds.get(address)!,
+      );
+    }
+    for (const block of clusterIo.finish(reorgMark, addressIds)) options.clusterFeed!.stage(block);
   }
 
   // Fees, then one INSERT per table for the batch.
