@@ -66,6 +66,17 @@ describe.each(['postgres', 'pglite'] as const)('database on %s', (kind) => {
     expect(row.txid.equals(Buffer.alloc(32, 0xab))).toBe(true);
   });
 
+  it('compares addresses in byte order, in every table holding them', async () => {
+    const columns = await sql<{ table_name: string; collation_name: string | null }>`
+      SELECT table_name, collation_name FROM information_schema.columns
+      WHERE table_schema = 'public' AND column_name = 'address' ORDER BY table_name`.execute(test.db);
+    expect(columns.rows).toEqual([
+      { table_name: 'addresses', collation_name: 'C' },
+      { table_name: 'pool_addresses', collation_name: 'C' },
+      { table_name: 'tags', collation_name: 'C' },
+    ]);
+  });
+
   it('keeps chain_state to one row', async () => {
     await test.db.insertInto('chain_state').values({ network: 'regtest' }).execute();
     await expect(
@@ -105,6 +116,14 @@ describe('Postgres only: partial indexes, named statements', () => {
     expect(
       await plan(sql`SELECT tx_id FROM outputs WHERE spent_by_tx_id = ANY(${['5', '6']}::int8[])`),
     ).toContain('outputs_spent_by_tx_id_idx');
+    // Joined to addresses by address under their shared collation, tags are reached by their index.
+    // (Under two collations the plan reads the whole index instead, without an index condition.)
+    expect(
+      await plan(sql`SELECT t.label FROM addresses a JOIN tags t ON t.address = a.address WHERE a.id = 5`),
+    ).toMatch(/Index Cond: \(.*address = a\.address\)/);
+    expect(await plan(sql`SELECT id FROM addresses WHERE address = ANY(${['x', 'y']}::text[])`)).toContain(
+      'addresses_address_key',
+    );
     const predicates = await sql<{ name: string; predicate: string | null }>`
       SELECT c.relname AS name, pg_get_expr(i.indpred, i.indrelid) AS predicate
       FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid
@@ -128,7 +147,10 @@ describe('Postgres only: partial indexes, named statements', () => {
         (101, 'bcrt1qmove1', 4, 1, 101), (102, 'bcrt1qmove2', 4, 1, 101), (103, 'bcrt1qmove3', 4, 2, NULL)`.execute(
       test.db,
     );
-    expect(await migrateToLatest(test.db)).toEqual(['2026-11-26-012-address-clusters']);
+    expect(await migrateToLatest(test.db)).toEqual([
+      '2026-11-26-012-address-clusters',
+      '2026-11-27-013-address-collation',
+    ]);
     const moved = await sql<{ address_id: string; cluster_id: string }>`
       SELECT address_id::text, cluster_id::text FROM address_clusters ORDER BY address_id`.execute(test.db);
     expect(moved.rows).toEqual([

@@ -11,6 +11,7 @@ import * as partialNullIndexes from './2026-11-26-009-partial-null-indexes.js';
 import * as unreadClusterIndexes from './2026-11-26-010-unread-cluster-indexes.js';
 import * as finalHeightInClusterState from './2026-11-26-011-final-height-in-cluster-state.js';
 import * as addressClusters from './2026-11-26-012-address-clusters.js';
+import * as addressCollation from './2026-11-27-013-address-collation.js';
 
 /**
  * Every migration, by name. Listed statically (not read from the directory) so that they run the
@@ -29,4 +30,5 @@ export const migrations: Record<string, Migration> = {
   '2026-11-26-010-unread-cluster-indexes': unreadClusterIndexes,
   '2026-11-26-011-final-height-in-cluster-state': finalHeightInClusterState,
   '2026-11-26-012-address-clusters': addressClusters,
+  '2026-11-27-013-address-collation': addressCollation,
 };
