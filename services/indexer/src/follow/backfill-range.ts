@@ -8,6 +8,7 @@ import { DEFAULT_FINALITY_DEPTH } from '../cluster/cluster-store.js';
 import { DEFAULT_PAYOUT_MAX_HOPS, payoutsAfterBlock } from '../ingest/derived-rows.js';
 import { BlockNotContiguousError, NetworkMismatchError } from '../ingest/ingest.errors.js';
 import { syncPools } from '../ingest/pool-sync.js';
+import { RecentTxids } from '../ingest/recent-txids.js';
 import { fetchNodeBlock, movedOnNotFound, type PipelineTimings, runBlockPipeline } from './block-pipeline.js';
 import { BackfillRangeError, ChainMovedError } from './follow.errors.js';
 import type { BitcoindRpcClient } from './rpc-client.js';
@@ -122,6 +123,7 @@ export async function backfillRange(options: BackfillRangeOptions): Promise<Back
   // Payouts block by block in each batch's transaction; clustering beside the writes.
   const derive = { afterBlock: payoutsAfterBlock({ payoutMaxHops }) };
   const clusterFeed = new ClusterFeed();
+  const recentTxids = new RecentTxids();
   const clustering = createClusterCatchUp(db, options.finalityDepth ?? DEFAULT_FINALITY_DEPTH, clusterFeed);
 
   let tip = await indexedTip(db);
@@ -160,7 +162,7 @@ export async function backfillRange(options: BackfillRangeOptions): Promise<Back
           batchBlocks: Math.max(1, options.batchBlocks ?? 8),
           batchTxs: Math.max(1, options.batchTxs ?? 40_000),
           // A lost commit after a crash is applied again by the next call: no need to wait for the flush.
-          apply: { ...derive, asyncCommit: true, clusterFeed },
+          apply: { ...derive, asyncCommit: true, clusterFeed, recentTxids },
           timings,
           ...(signal !== undefined ? { signal } : {}),
           ...(decoder !== undefined ? { decoder } : {}),

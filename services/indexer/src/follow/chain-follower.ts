@@ -17,6 +17,7 @@ import { describeRollback, rollbackTo } from '../ingest/block-rollback.js';
 import { DEFAULT_PAYOUT_MAX_HOPS, payoutsAfterBlock } from '../ingest/derived-rows.js';
 import { BlockNotContiguousError, NetworkMismatchError } from '../ingest/ingest.errors.js';
 import { type SyncPoolsResult, syncPools } from '../ingest/pool-sync.js';
+import { RecentTxids } from '../ingest/recent-txids.js';
 import { fetchNodeBlock, movedOnNotFound, runBlockPipeline } from './block-pipeline.js';
 import {
   ChainDivergedError,
@@ -214,6 +215,8 @@ export function createChainFollower(deps: ChainFollowerDeps): ChainFollower {
   const finalityDepth = deps.config.apply?.finalityDepth ?? DEFAULT_FINALITY_DEPTH;
   // What the batches wrote, for clustering their blocks once final without reading them back.
   const clusterFeed = new ClusterFeed();
+  // And the txids they wrote, which the next batches' inputs mostly spend.
+  const recentTxids = new RecentTxids();
   // The tip height this process last clustered up to, so that a round with nothing new does not
   // open a transaction to learn that; null whenever a write or a failure may have left work.
   let clusteredFor: number | null = null;
@@ -436,7 +439,7 @@ export function createChainFollower(deps: ChainFollowerDeps): ChainFollower {
         prefetch,
         batchBlocks,
         batchTxs,
-        apply: { afterBlock: derive, clusterFeed },
+        apply: { afterBlock: derive, clusterFeed, recentTxids },
         ...(signal !== undefined ? { signal } : {}),
         ...(decoder !== undefined ? { decoder } : {}),
         onBatch: ({ fetched, result }) => {

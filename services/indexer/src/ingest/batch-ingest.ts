@@ -14,6 +14,7 @@ import { sql, type Transaction } from 'kysely';
 import { type ClusterFeed, ClusterIoBuilder } from '../cluster/cluster-feed.js';
 import { blockSubsidy } from './block-subsidy.js';
 import { BlockNotContiguousError, NetworkMismatchError } from './ingest.errors.js';
+import type { RecentTxids } from './recent-txids.js';
 import { markSpends } from './spend-marking.js';
 
 /** One block of a batch as `applyBlockBatch` stored it. */
@@ -91,6 +92,11 @@ export interface ApplyBlockBatchOptions {
    * a caller of `writeBlocks` must.
    */
   clusterFeed?: ClusterFeed;
+  /**
+   * The txids the same writer's last batches committed: prevouts of their txs resolve without the
+   * txid lookup. `applyBlockBatch` adds this batch's on commit; a caller of `writeBlocks` must.
+   */
+  recentTxids?: RecentTxids;
 }
 
 /** Where a batch starts: the height of its first block and the id of its first transaction. */
@@ -163,9 +169,10 @@ export interface PreparedBatch {
   readonly addressLookup: string;
   /** Per address of `addresses`: its script type and the height of the batch's first output to it. */
   readonly addressFirst: readonly { type: number; height: number }[];
-  /** Inputs spending outputs not in the batch, and their distinct txids as a bytea[] literal. */
+  /** Inputs spending outputs not in the batch. */
   readonly outside: OutsideInput[];
-  readonly outsideTxids: string;
+  /** The batch's txids (hex), with their `txs.id`. */
+  readonly txIdsByTxid: Map<string, bigint>;
   /** Per tx of the batch (by id - first id): sum of the input values resolved so far, and their count. */
   readonly inputValue: bigint[];
   readonly inputCount: Int32Array;
@@ -281,6 +288,7 @@ export function* prepareBlockBatchInSteps(
   // Keyed by txid (hex), one entry per tx, its outputs by position: a key per output cost a string and
   // an entry each, for the tens of thousands of outputs a batch holds.
   const created = new Map<string, Created[]>();
+  const txIdsByTxid = new Map<string, bigint>();
   const inputValue = new Array<bigint>(txCount).fill(0n);
   const inputCount = new Int32Array(txCount);
   const credits = { inputValue, inputCount };
@@ -356,7 +364,9 @@ export function* prepareBlockBatchInSteps(
         outSum += out.value;
         return own;
       });
-      created.set(tx.txid.toString('hex'), outs);
+      const txid = tx.txid.toString('hex');
+      created.set(txid, outs);
+      txIdsByTxid.set(txid, id);
       outSums[t] = outSum;
       // TX_COPY_COLUMNS but fee.
       txParts
@@ -372,7 +382,6 @@ export function* prepareBlockBatchInSteps(
       if (t % txsPerStep === 0) yield;
     }
   }
-  const outsideTxids = [...new Map(outside.map((o) => [o.prevHex, o.prevTxid])).values()];
   const addresses = [...addressType.keys()];
   const addressLookup = sqlArray(addresses);
   yield;
@@ -398,7 +407,7 @@ export function* prepareBlockBatchInSteps(
     addressLookup,
     addressFirst: [...addressType.values()],
     outside,
-    outsideTxids: sqlArray(outsideTxids),
+    txIdsByTxid,
     inputValue,
     inputCount,
     outSums,
@@ -418,8 +427,9 @@ export function* prepareBlockBatchInSteps(
  *
  * - prevouts created inside the batch resolve in memory: those outputs are inserted already marked
  *   spent, and their values give the fees without a read;
- * - the remaining prevout txids resolve in one indexed lookup (`txs.txid = ANY(...)`), then one
- *   UPDATE by primary key marks them spent and returns their values. The UPDATE runs with hash and
+ * - the remaining prevout txids resolve in one indexed lookup (`txs.txid = ANY(...)`), but those
+ *   the same writer's last batches committed (`recentTxids`), found in memory; then one UPDATE by
+ *   primary key marks them spent and returns their values. The UPDATE runs with hash and
  *   merge joins off: with a few thousand keys an index nested loop is what Postgres should do, but
  *   on tables whose statistics lag behind a bulk load it otherwise hashes every unspent output;
  * - one COPY per table for the whole batch (addresses, outputs, txs; `copyText` of a `CopyBuffer`),
@@ -443,9 +453,11 @@ export async function applyBlockBatch(
   try {
     const result = await db.transaction().execute((trx) => writeBlocks(trx, blocks, pools, options));
     feed?.commit();
+    options.recentTxids?.commit();
     return result;
   } catch (error) {
     feed?.discard();
+    options.recentTxids?.discard();
     throw error;
   }
 }
@@ -485,6 +497,7 @@ export async function writeBlocks(
     trx,
   );
   const { max_id: maxTxId, reorg_mark: reorgMark } = ids.rows[0]!;
+  const recent = options.recentTxids?.validate(tipHash, reorgMark) === true ? options.recentTxids : undefined;
   const firstTxId = (maxTxId ?? -1n) + 1n;
   const txCount = blocks.reduce((n, rows) => n + rows.txs.length, 0);
   options.onBulkWrite?.({ height: firstHeight + blocks.length, txId: firstTxId + BigInt(txCount) });
@@ -558,11 +571,26 @@ export async function writeBlocks(
   // txid, as applyBlock), then one UPDATE by primary key.
   const { outside } = prepared;
   if (outside.length > 0) {
-    const found = await sql<{ txid: Buffer; id: bigint }>`
-      SELECT txid, max(id) AS id FROM txs WHERE txid = ANY(${prepared.outsideTxids}::bytea[]) GROUP BY txid`.execute(
-      trx,
-    );
-    const prevIds = new Map(found.rows.map((r) => [r.txid.toString('hex'), r.id]));
+    const prevIds = new Map<string, bigint>();
+    // The distinct txids to look up: those the writer's last batches did not write.
+    const lookUp = new Map<string, Buffer>();
+    for (const { prevHex, prevTxid } of outside) {
+      if (prevIds.has(prevHex) || lookUp.has(prevHex)) continue;
+      const id = recent?.get(prevHex);
+      if (id === undefined) lookUp.set(prevHex, prevTxid);
+      else prevIds.set(prevHex, id);
+    }
+    if (recent !== undefined) {
+      recent.stats.found += prevIds.size;
+      recent.stats.missed += lookUp.size;
+    }
+    if (lookUp.size > 0) {
+      const found = await sql<{ txid: Buffer; id: bigint }>`
+        SELECT txid, max(id) AS id FROM txs WHERE txid = ANY(${sqlArray([...lookUp.values()])}::bytea[]) GROUP BY txid`.execute(
+        trx,
+      );
+      for (const row of found.rows) prevIds.set(row.txid.toString('hex'), row.id);
+    }
     // Positions in `outside` of the inputs whose prevout is stored, and per position its tx id (also
     // as a number, to sort by: tens of thousands of bigint comparisons cost more than the sort).
     const order: number[] = [];
@@ -676,6 +704,7 @@ export async function writeBlocks(
     .execute();
 
   const last = stored[stored.length - 1]!;
+  options.recentTxids?.stage(prepared.txIdsByTxid, last.rows.header.hash, reorgMark);
   await trx
     .insertInto('chain_state')
     .values({

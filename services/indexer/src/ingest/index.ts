@@ -31,3 +31,4 @@ export {
   RollbackError,
 } from './ingest.errors.js';
 export { type SyncPoolsOptions, type SyncPoolsResult, syncPools } from './pool-sync.js';
+export { RecentTxids } from './recent-txids.js';
