@@ -491,7 +491,7 @@ export async function writeBlocks(
     }
   }
 
-  // And the last rollback's id: what a `ClusterFeed` keeps is good until the next one.
+  // The next tx id, and the last rollback's: what `ClusterFeed` and `RecentTxids` keep is good until the next.
   const ids = await sql<{ max_id: bigint | null; reorg_mark: bigint }>`
     SELECT (SELECT max(id) FROM txs) AS max_id, (SELECT coalesce(max(id), 0) FROM reorgs)::int8 AS reorg_mark`.execute(
     trx,
