@@ -1,8 +1,9 @@
 import { createDevnetChain, runScenario } from '@minetrace/devnet';
 import { type BlockRows, decodeBlock } from '@minetrace/shared/chain';
-import type { Db } from '@minetrace/shared/db';
+import type { Database, Db } from '@minetrace/shared/db';
 import { createTestDatabase, type TestDatabase } from '@minetrace/shared/db/testing';
 import { loadPools } from '@minetrace/shared/pools';
+import { sql, type Transaction } from 'kysely';
 import { afterEach, describe, expect, it } from 'vitest';
 import { applyBlockBatch } from '../ingest/batch-ingest.js';
 import { rollbackTo } from '../ingest/block-rollback.js';
@@ -115,6 +116,22 @@ describe('clustering from the blocks a batch kept', () => {
       await snapshotRows(reference.db, CLUSTER_QUERIES),
     );
   }, 120_000);
+
+  it('clusters without parallel workers, in its transaction only', async () => {
+    const test = await open('cluster_feed_serial');
+    await writeBatches(test.db, 0, 40);
+    const workers = async (db: Db | Transaction<Database>) =>
+      (await sql<{ n: string }>`SELECT current_setting('max_parallel_workers_per_gather') AS n`.execute(db))
+        .rows[0]!.n;
+    const before = await workers(test.db);
+    expect(before).not.toBe('0');
+    const inside = await test.db.transaction().execute(async (trx) => {
+      await finalizeClusters(trx, 40, FINALITY_DEPTH);
+      return workers(trx);
+    });
+    expect(inside).toBe('0');
+    expect(await workers(test.db)).toBe(before);
+  }, 60_000);
 
   it('keeps nothing of a batch whose transaction failed', async () => {
     const test = await open('cluster_feed_failed');

@@ -36,6 +36,9 @@ export async function finalizeClusters(
   /** What this process's batches kept of the blocks they wrote: read instead of their stored rows when still exact. */
   feed?: ClusterFeed,
 ): Promise<FinalizeClustersResult> {
+  // Every statement below names its rows through an index; with statistics lagging behind a bulk load
+  // Postgres would launch parallel workers for some (10-15 ms each time to read a few rows).
+  await sql`SELECT set_config('max_parallel_workers_per_gather', '0', true)`.execute(trx);
   const state = await trx
     .selectFrom('cluster_state')
     .selectAll()
@@ -346,11 +349,15 @@ async function keptClusterInputs(
   for (const block of kept) for (const id of block.inAddress) if (id >= 0) addressIds.add(id);
   const clusterOf = new Map<number, { cluster_id: bigint; size: number | null }>();
   if (addressIds.size > 0) {
-    const stored = await withIndexJoins(trx, () =>
-      sql<{ address_id: bigint; cluster_id: bigint; size: number | null }>`
+    // By primary key: with statistics lagging a bulk load, Postgres otherwise reads the whole table.
+    const stored = await withIndexJoins(
+      trx,
+      () =>
+        sql<{ address_id: bigint; cluster_id: bigint; size: number | null }>`
       SELECT ac.address_id, ac.cluster_id, c.size
       FROM address_clusters ac LEFT JOIN clusters c ON c.id = ac.cluster_id
       WHERE ac.address_id = ANY(${sqlArray([...addressIds])}::int8[])`.execute(trx),
+      { noSeqScans: true },
     );
     for (const row of stored.rows) clusterOf.set(Number(row.address_id), row);
   }

@@ -1,8 +1,9 @@
 import { createDevnetChain, createMainnetLikeGenerator, type DevnetChain } from '@minetrace/devnet';
 import { type BlockRows, decodeBlock } from '@minetrace/shared/chain';
+import type { Database, Db } from '@minetrace/shared/db';
 import { createTestDatabase, type TestDatabase } from '@minetrace/shared/db/testing';
 import { loadPools } from '@minetrace/shared/pools';
-import { sql } from 'kysely';
+import { sql, type Transaction } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { applyBlockBatch, prepareBlockBatch } from './batch-ingest.js';
 import { applyBlock } from './block-ingest.js';
@@ -249,6 +250,27 @@ describe('applyBlockBatch on postgres', () => {
         },
       });
       expect(seen).toEqual([0, 1, 2, 3]);
+    } finally {
+      await test.close();
+    }
+  });
+
+  it('runs the batch without parallel workers, and leaves the setting as it was after it', async () => {
+    const test = await createTestDatabase('postgres', { name: 'batch_ingest_e' });
+    const workers = async (db: Db | Transaction<Database>) =>
+      (await sql<{ n: string }>`SELECT current_setting('max_parallel_workers_per_gather') AS n`.execute(db))
+        .rows[0]!.n;
+    try {
+      const before = await workers(test.db);
+      expect(before).not.toBe('0');
+      const inside: string[] = [];
+      await applyBlockBatch(test.db, rows.slice(0, 2), pools, {
+        afterBlock: async (trx) => {
+          inside.push(await workers(trx));
+        },
+      });
+      expect(inside).toEqual(['0', '0']);
+      expect(await workers(test.db)).toBe(before);
     } finally {
       await test.close();
     }
