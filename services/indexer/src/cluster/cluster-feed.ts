@@ -28,7 +28,10 @@ export interface ClusterBlockIo {
   readonly outAddress: readonly number[];
 }
 
-/** Blocks kept at most, whatever clustering has read: bounds memory when it lags or does not run. */
+/**
+ * Blocks kept at most: bounds memory when clustering lags or does not run. Once full, newer blocks
+ * are not kept (the oldest are the ones clustering reads next; they leave as it clusters them).
+ */
 const DEFAULT_CAPACITY = 64;
 
 /**
@@ -56,14 +59,13 @@ export class ClusterFeed {
     this.staged.push(block);
   }
 
-  /** The transaction that staged blocks committed: they may be read. */
+  /** The transaction that staged blocks committed: they may be read (while there is room). */
   commit(): void {
-    for (const block of this.staged) this.blocks.set(block.height, block);
-    this.staged = [];
-    if (this.blocks.size > this.capacity) {
-      const heights = [...this.blocks.keys()].sort((a, b) => a - b);
-      for (const height of heights.slice(0, heights.length - this.capacity)) this.blocks.delete(height);
+    for (const block of this.staged) {
+      if (this.blocks.size < this.capacity || this.blocks.has(block.height))
+        this.blocks.set(block.height, block);
     }
+    this.staged = [];
   }
 
   /** The transaction that staged blocks failed: they were never written. */

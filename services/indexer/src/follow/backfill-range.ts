@@ -194,6 +194,9 @@ export async function backfillRange(options: BackfillRangeOptions): Promise<Back
       }
     }
   } catch (err) {
+    // Kept blocks are trusted while no rollback is logged, but a commit not waited for (this
+    // backfill's) is lost unlogged if Postgres crashes: read what the database holds from here on.
+    clusterFeed.clear();
     // The batch's error is the one reported; clustering settles first, whatever it did.
     await clustering.drain().catch(() => {});
     throw err;

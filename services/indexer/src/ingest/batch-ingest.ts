@@ -450,6 +450,9 @@ export async function applyBlockBatch(
 ): Promise<ApplyBlockBatchResult> {
   if (blocks.length === 0) return { blocks: [], txCount: 0 };
   const feed = options.clusterFeed;
+  // Whatever a caller of `writeBlocks` staged and never committed was never known to be written.
+  feed?.discard();
+  options.recentTxids?.discard();
   try {
     const result = await db.transaction().execute((trx) => writeBlocks(trx, blocks, pools, options));
     feed?.commit();

@@ -1,5 +1,10 @@
 /** Transactions kept at most: about 64 mainnet blocks. */
 const DEFAULT_CAPACITY = 200_000;
+/**
+ * Batches kept at most: a txid not kept is looked for in each, and at the tip every block is a batch
+ * of its own.
+ */
+const MAX_BATCHES = 16;
 
 /**
  * The txids of the last batches one writer committed, with their `txs.id`: most inputs spend recent
@@ -56,7 +61,9 @@ export class RecentTxids {
     this.kept += this.staged.ids.size;
     this.left = { hash: this.staged.hash, reorgMark: this.staged.reorgMark };
     this.staged = null;
-    while (this.kept > this.capacity && this.batches.length > 1) this.kept -= this.batches.shift()!.size;
+    while ((this.kept > this.capacity && this.batches.length > 1) || this.batches.length > MAX_BATCHES) {
+      this.kept -= this.batches.shift()!.size;
+    }
   }
 
   /** Its transaction failed. */
