@@ -169,6 +169,8 @@ export interface PreparedBatch {
   readonly addressLookup: string;
   /** Per address of `addresses`: its script type and the height of the batch's first output to it. */
   readonly addressFirst: readonly { type: number; height: number }[];
+  /** Positions in `addresses` in the addresses' byte order: the order new ones are copied in. */
+  readonly addressOrder: readonly number[];
   /** Inputs spending outputs not in the batch. */
   readonly outside: OutsideInput[];
   /** The batch's txids (hex), with their `txs.id`. */
@@ -385,6 +387,9 @@ export function* prepareBlockBatchInSteps(
   const addresses = [...addressType.keys()];
   const addressLookup = sqlArray(addresses);
   yield;
+  // Addresses are ASCII: UTF-16 code unit order is byte order, the index's ("C").
+  const addressOrder = Array.from(addresses.keys()).sort((a, b) => (addresses[a]! < addresses[b]! ? -1 : 1));
+  yield;
   // OUTPUT_COPY_COLUMNS but address_id; the spends inside the batch are all known by now.
   const outputParts = new CopyBuffer(64 * outCreated.length);
   const outputEnds = new Int32Array(outCreated.length);
@@ -406,6 +411,7 @@ export function* prepareBlockBatchInSteps(
     addresses,
     addressLookup,
     addressFirst: [...addressType.values()],
+    addressOrder,
     outside,
     txIdsByTxid,
     inputValue,
@@ -550,16 +556,26 @@ export async function writeBlocks(
       if (row.address === null) reserved = row.id;
       else addressIds.set(row.address, row.id!);
     }
-    // ADDRESS_COPY_COLUMNS, a line per new address.
+    // ADDRESS_COPY_COLUMNS, a line per new address. Ids go in first-seen order; the lines go in the
+    // addresses' order, which is their unique index's: each batch then walks the index's leaf pages
+    // forward once, where first-seen order jumps between them at random. Once the index outgrows
+    // shared buffers that is most of the COPY: 60,000 new addresses into a 4-million-address table
+    // (a 343 MB index, 128 MB of shared buffers) took 348-361 ms sorted against 446-499 ms.
     const addressText = new CopyBuffer(64 * (prepared.addresses.length - addressIds.size));
     if (reserved !== null) {
       let nextId = reserved - BigInt(prepared.addresses.length - addressIds.size) + 1n;
+      const newIds = new Array<bigint | undefined>(prepared.addresses.length);
       prepared.addresses.forEach((address, i) => {
         if (addressIds.has(address)) return;
-        const first = prepared.addressFirst[i]!;
         addressIds.set(address, nextId);
-        addressText.ascii(`${nextId++}\t${copyField(address)}\t${first.type}\t${first.height}\n`);
+        newIds[i] = nextId++;
       });
+      for (const i of prepared.addressOrder) {
+        const id = newIds[i];
+        if (id === undefined) continue;
+        const first = prepared.addressFirst[i]!;
+        addressText.ascii(`${id}\t${copyField(prepared.addresses[i]!)}\t${first.type}\t${first.height}\n`);
+      }
     }
     await copyText(trx, 'addresses', ADDRESS_COPY_COLUMNS, addressText.view());
   }
