@@ -44,7 +44,9 @@ const DEFAULT_CAPACITY = 64;
  * the tip's lock, which every rollback takes too). Clustering uses a block only when the database
  * still holds its hash at its height and no `reorgs` row was added since: any rollback logs one, so
  * the rows are the very rows written. Anything else (a rebuild from height 0, another process's
- * blocks, a block evicted) is read from the database as before.
+ * blocks, a block not kept while the feed was full) is read from the database as before. A writer
+ * that does not wait for its commits clears the feed after a failure: a commit lost in a crash logs
+ * no rollback.
  */
 export class ClusterFeed {
   private readonly blocks = new Map<number, ClusterBlockIo>();
