@@ -139,14 +139,12 @@ interface Created {
 /**
  * Spends resolved inside a batch by inputs of its multi-input transactions (the only ones clustering
  * reads), as parallel arrays: the spending tx (its id less the batch's first id), the input, and the
- * prevout's value, script type code and address.
+ * output it spent.
  */
 export interface OwnSpends {
   readonly at: number[];
   readonly input: number[];
-  readonly value: bigint[];
-  readonly type: number[];
-  readonly address: (string | null)[];
+  readonly prevouts: { readonly value: bigint; readonly type: number; readonly address: string | null }[];
 }
 
 /**
@@ -295,7 +293,7 @@ export function* prepareBlockBatchInSteps(
   const inputCount = new Int32Array(txCount);
   const credits = { inputValue, inputCount };
   const outside: OutsideInput[] = [];
-  const ownSpends: OwnSpends = { at: [], input: [], value: [], type: [], address: [] };
+  const ownSpends: OwnSpends = { at: [], input: [], prevouts: [] };
   const outSums = new Array<bigint>(txCount);
   const outAddresses: (string | null)[] = [];
   const outCreated: Created[] = [];
@@ -325,9 +323,7 @@ export function* prepareBlockBatchInSteps(
             if (multi) {
               ownSpends.at.push(t);
               ownSpends.input.push(n);
-              ownSpends.value.push(own.value);
-              ownSpends.type.push(own.type);
-              ownSpends.address.push(own.address);
+              ownSpends.prevouts.push(own);
             }
           } else {
             outside.push({
@@ -602,10 +598,6 @@ export async function writeBlocks(
       if (id === undefined) lookUp.set(prevHex, prevTxid);
       else prevIds.set(prevHex, id);
     }
-    if (recent !== undefined) {
-      recent.stats.found += prevIds.size;
-      recent.stats.missed += lookUp.size;
-    }
     if (lookUp.size > 0) {
       const found = await sql<{ txid: Buffer; id: bigint }>`
         SELECT txid, max(id) AS id FROM txs WHERE txid = ANY(${sqlArray([...lookUp.values()])}::bytea[]) GROUP BY txid`.execute(
@@ -645,16 +637,15 @@ export async function writeBlocks(
 
   if (clusterIo !== undefined) {
     const own = prepared.ownSpends;
-    for (let i = 0; i < own.at.length; i++) {
-      const address = own.address[i]!;
+    own.prevouts.forEach(({ value, type, address }, i) => {
       clusterIo.spend(
         own.at[i]!,
         own.input[i]!,
-        own.value[i]!,
-        own.type[i]!,
+        value,
+        type,
         address === null ? null : addressIds.get(address)!,
       );
-    }
+    });
     for (const block of clusterIo.finish(reorgMark, addressIds)) options.clusterFeed!.stage(block);
   }
 

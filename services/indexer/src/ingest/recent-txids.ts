@@ -40,12 +40,16 @@ export class RecentTxids {
     return false;
   }
 
-  /** The latest `txs.id` of `txid` (hex) among the batches kept. */
+  /** The latest `txs.id` of `txid` (hex) among the batches kept (counted as found or missed). */
   get(txid: string): bigint | undefined {
     for (let i = this.batches.length - 1; i >= 0; i--) {
       const id = this.batches[i]!.get(txid);
-      if (id !== undefined) return id;
+      if (id !== undefined) {
+        this.stats.found += 1;
+        return id;
+      }
     }
+    this.stats.missed += 1;
     return undefined;
   }
 
