@@ -152,6 +152,12 @@ function pageLoader<P, T>(
  * it than running it: it runs prepared (its text never changes; the addresses are one array). Its
  * columns are named, so that a column added to a table later never changes a prepared statement's
  * result type (which Postgres refuses until the connection prepares it again).
+ *
+ * Prepared is not enough: given the array itself, the planner counts its elements, and every such
+ * custom plan came out cheaper than the generic one (which guesses ten), so Postgres went on
+ * planning each batch anew: 0.25 ms of planning for 0.13 ms of execution on five addresses. The
+ * array reaches the plan through `(SELECT $1)`, which the planner does not look into, so custom and
+ * generic plans cost the same and Postgres keeps the generic one after its five trial runs.
  */
 const ADDRESS_SUMMARY_STATEMENT = statementName('address_summary');
 
@@ -206,7 +212,7 @@ export function createSharedLoaders(db: Db): SharedLoaders {
     addressSummary: createTurnBatcher(
       async (addresses: readonly string[]) => {
         const result = await sql<AddressSummaryRow>`${sql.raw(ADDRESS_SUMMARY_STATEMENT)}
-          WITH a AS (SELECT * FROM addresses WHERE address = ANY(${[...addresses]}::text[])),
+          WITH a AS (SELECT * FROM addresses WHERE address = ANY((SELECT ${[...addresses]}::text[])::text[])),
           t AS (${totalsSql(sql`SELECT id AS member, id AS grp FROM a`)})
           SELECT a.id, a.address, a.script_type, a.first_height,
                  coalesce(t.received, 0)::int8 AS received, coalesce(t.sent, 0)::int8 AS sent,

@@ -82,6 +82,29 @@ describe('address lookups of concurrent requests', () => {
     }
   });
 
+  it('runs on a generic plan once Postgres has tried five custom ones, whatever the batch size', async () => {
+    const plans = async (conn: Db) => {
+      const { rows } = await sql<{ generic: number; custom: number }>`
+        SELECT generic_plans::int4 AS generic, custom_plans::int4 AS custom
+        FROM pg_prepared_statements WHERE name = 'address_summary'`.execute(conn);
+      return rows[0] ?? { generic: 0, custom: 0 };
+    };
+    await test.db.connection().execute(async (conn) => {
+      const before = await plans(conn);
+      const shared = createSharedLoaders(conn);
+      for (let i = 0; i < 12; i++) {
+        // Batches of 1 to 12 addresses, as load makes them; each answered in full.
+        const batch = addresses.slice(0, 1 + (i % addresses.length));
+        const found = await Promise.all(batch.map((address) => shared.addressSummary.load(address)));
+        expect(found.map((row) => row?.address)).toEqual(batch);
+      }
+      const after = await plans(conn);
+      // Planned anew for each batch, the statement would cost more to plan than to run.
+      expect(after.custom - before.custom).toBeLessThanOrEqual(5);
+      expect(after.generic - before.generic).toBeGreaterThanOrEqual(7);
+    });
+  });
+
   it('keeps an unknown address of one request from failing the others', async () => {
     const shared = createSharedLoaders(test.db);
     const [known, unknown] = await Promise.all([
