@@ -49,7 +49,7 @@ const FOLLOWER = benchEnv('BENCH_FOLLOWER', '1') !== '0';
 const BATCH = Number(benchEnv('BENCH_BATCH', '8'));
 const AHEAD = Number(benchEnv('BENCH_AHEAD', '8'));
 const DECODE_WORKER = benchEnv('BENCH_DECODE_WORKER', '0') === '1';
-const COPY_TABLES = ['blocks', 'txs', 'addresses', 'outputs'] as const;
+const COPY_TABLES = ['blocks', 'txs', 'addresses', 'tx_outputs', 'spends'] as const;
 
 const fmt = (n: number, digits = 0) =>
   n.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
@@ -376,13 +376,16 @@ export async function run(): Promise<void> {
       blocks: `height > ${node.preludeHeight}`,
       txs: `height > ${node.preludeHeight}`,
       addresses: `first_height > ${node.preludeHeight}`,
-      outputs: `tx_id > ${maxPreludeTx}`,
+      tx_outputs: `tx_id > ${maxPreludeTx}`,
+      // The spends the sync made, of the prelude's outputs too.
+      spends: `spent_by_tx_id > ${maxPreludeTx}`,
     };
     const order: Record<(typeof COPY_TABLES)[number], string> = {
       blocks: 'height',
       txs: 'id',
       addresses: 'id',
-      outputs: 'tx_id, n',
+      tx_outputs: 'tx_id, n',
+      spends: 'tx_id, n',
     };
     await admin.query('DROP SCHEMA IF EXISTS copy_floor CASCADE; CREATE SCHEMA copy_floor');
     const exported = new Map<string, Buffer[]>();
@@ -403,9 +406,7 @@ export async function run(): Promise<void> {
       exported.set(table, chunks);
       copyRows += stream.rowCount;
     }
-    await admin.query(
-      'VACUUM ANALYZE copy_floor.blocks, copy_floor.txs, copy_floor.addresses, copy_floor.outputs',
-    );
+    await admin.query(`VACUUM ANALYZE ${COPY_TABLES.map((table) => `copy_floor.${table}`).join(', ')}`);
     const copyWal = await walActivity(admin);
     const copyStarted = performance.now();
     await admin.query('BEGIN');
@@ -423,7 +424,7 @@ export async function run(): Promise<void> {
     const copyTxPerS = txs / (copyMs / 1000);
     out();
     out(
-      `COPY floor (same rows: ${fmt(copyRows)} rows in blocks, txs, addresses, outputs; same indexes; one transaction)`,
+      `COPY floor (same rows: ${fmt(copyRows)} rows in ${COPY_TABLES.join(', ')}; same indexes; one transaction)`,
     );
     out(`  ${fmt(copyMs / 1000, 2)} s: ${fmt(copyTxPerS)} tx/s`);
     out(`  ${COPY_TABLES.map((t) => `${t} ${fmt(copyTableMs.get(t)! / 1000, 2)} s`).join(', ')}`);

@@ -8,7 +8,10 @@ import type { ColumnType, Insertable, Selectable, Updateable } from 'kysely';
 export interface Database {
   blocks: BlocksTable;
   txs: TxsTable;
-  outputs: OutputsTable;
+  /** A view (read only): `tx_outputs` beside `spends`. */
+  outputs: OutputsView;
+  tx_outputs: TxOutputsTable;
+  spends: SpendsTable;
   addresses: AddressesTable;
   pools: PoolsTable;
   pool_tags: PoolTagsTable;
@@ -72,15 +75,40 @@ export interface TxsTable {
   output_count: number;
 }
 
-export interface OutputsTable {
+/** An output as a tx created it; whether it is spent is in `spends`. */
+export interface TxOutputsTable {
   tx_id: bigint;
   n: number;
   value: bigint;
   /** `scriptTypeCode` of the output script. */
   script_type: number;
   address_id: bigint | null;
-  spent_by_tx_id: bigint | null;
-  spent_by_input: number | null;
+}
+
+/** Output (tx_id, n) spent by input `spent_by_input` of tx `spent_by_tx_id`. */
+export interface SpendsTable {
+  tx_id: bigint;
+  n: number;
+  spent_by_tx_id: bigint;
+  spent_by_input: number;
+}
+
+/** Read-only column of a view. */
+type ViewColumn<T> = ColumnType<T, never, never>;
+
+/**
+ * The `outputs` view: every row of `tx_outputs` with its spend (NULLs while unspent). What readers
+ * query; writers write the two tables.
+ */
+export interface OutputsView {
+  tx_id: ViewColumn<bigint>;
+  n: ViewColumn<number>;
+  value: ViewColumn<bigint>;
+  /** `scriptTypeCode` of the output script. */
+  script_type: ViewColumn<number>;
+  address_id: ViewColumn<bigint | null>;
+  spent_by_tx_id: ViewColumn<bigint | null>;
+  spent_by_input: ViewColumn<number | null>;
 }
 
 export interface AddressesTable {
@@ -235,7 +263,7 @@ export interface ClusterStateTable {
 export type Block = Selectable<BlocksTable>;
 export type NewBlock = Insertable<BlocksTable>;
 export type Tx = Selectable<TxsTable>;
-export type Output = Selectable<OutputsTable>;
+export type Output = Selectable<OutputsView>;
 export type Address = Selectable<AddressesTable>;
 export type ChainState = Selectable<ChainStateTable>;
 export type ChainStateUpdate = Updateable<ChainStateTable>;

@@ -37,8 +37,11 @@ export async function finalizeClusters(
   feed?: ClusterFeed,
 ): Promise<FinalizeClustersResult> {
   // Every statement below names its rows through an index; with statistics lagging behind a bulk load
-  // Postgres would launch parallel workers for some (10-15 ms each time to read a few rows).
-  await sql`SELECT set_config('max_parallel_workers_per_gather', '0', true)`.execute(trx);
+  // Postgres would launch parallel workers for some (10-15 ms each time to read a few rows) or compile
+  // their plans (tens of ms).
+  await sql`SELECT set_config('max_parallel_workers_per_gather', '0', true), set_config('jit', 'off', true)`.execute(
+    trx,
+  );
   const state = await trx
     .selectFrom('cluster_state')
     .selectAll()
@@ -178,13 +181,14 @@ export async function readClusterInputs(
     trx,
     () =>
       sql<ClusterInputRow>`
-    SELECT t.height, o.spent_by_tx_id AS tx_id, o.value, o.script_type, o.address_id, ac.cluster_id, c.size
+    SELECT t.height, s.spent_by_tx_id AS tx_id, o.value, o.script_type, o.address_id, ac.cluster_id, c.size
     FROM txs t
-    JOIN outputs o ON o.spent_by_tx_id = t.id
+    JOIN spends s ON s.spent_by_tx_id = t.id
+    JOIN tx_outputs o ON o.tx_id = s.tx_id AND o.n = s.n
     LEFT JOIN address_clusters ac ON ac.address_id = o.address_id
     LEFT JOIN clusters c ON c.id = ac.cluster_id
     WHERE t.height BETWEEN ${first}::int4 AND ${last}::int4 AND NOT t.is_coinbase AND t.input_count >= 2
-    ORDER BY o.spent_by_tx_id, o.spent_by_input`.execute(trx),
+    ORDER BY s.spent_by_tx_id, s.spent_by_input`.execute(trx),
     { noSeqScans: true },
   );
   return inputs.rows;

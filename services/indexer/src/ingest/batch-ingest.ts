@@ -14,8 +14,8 @@ import { sql, type Transaction } from 'kysely';
 import { type ClusterFeed, ClusterIoBuilder } from '../cluster/cluster-feed.js';
 import { blockSubsidy } from './block-subsidy.js';
 import { BlockNotContiguousError, NetworkMismatchError } from './ingest.errors.js';
+import { readPrevouts } from './prevout-read.js';
 import type { RecentTxids } from './recent-txids.js';
-import { markSpends } from './spend-marking.js';
 
 /** One block of a batch as `applyBlockBatch` stored it. */
 export interface BatchBlock {
@@ -188,6 +188,8 @@ export interface PreparedBatch {
    */
   readonly outputParts: CopyBuffer;
   readonly outputEnds: Int32Array;
+  /** The spends resolved inside the batch as SPEND_COPY_COLUMNS lines, in (tx_id, n) order. */
+  readonly ownSpendLines: CopyBuffer;
   /** Per tx, its TX_COPY_COLUMNS but the last (fee), laid out as the outputs'. */
   readonly txParts: CopyBuffer;
   readonly txEnds: Int32Array;
@@ -197,15 +199,10 @@ export interface PreparedBatch {
 const ADDRESS_COPY_COLUMNS = ['id', 'address', 'script_type', 'first_height'];
 
 /** The columns of an output's COPY line; `address_id`, known once the write has looked addresses up, last. */
-const OUTPUT_COPY_COLUMNS = [
-  'tx_id',
-  'n',
-  'value',
-  'script_type',
-  'spent_by_tx_id',
-  'spent_by_input',
-  'address_id',
-];
+const OUTPUT_COPY_COLUMNS = ['tx_id', 'n', 'value', 'script_type', 'address_id'];
+
+/** The columns of a spend's COPY line. */
+const SPEND_COPY_COLUMNS = ['tx_id', 'n', 'spent_by_tx_id', 'spent_by_input'];
 
 /** The columns of a tx's COPY line; `fee`, known once the write has resolved the prevouts, last. */
 const TX_COPY_COLUMNS = [
@@ -386,16 +383,15 @@ export function* prepareBlockBatchInSteps(
   // Addresses are ASCII: UTF-16 code unit order is byte order, the index's ("C").
   const addressOrder = Array.from(addresses.keys()).sort((a, b) => (addresses[a]! < addresses[b]! ? -1 : 1));
   yield;
-  // OUTPUT_COPY_COLUMNS but address_id; the spends inside the batch are all known by now.
-  const outputParts = new CopyBuffer(64 * outCreated.length);
+  // OUTPUT_COPY_COLUMNS but address_id, and the spends inside the batch: all known by now.
+  const outputParts = new CopyBuffer(48 * outCreated.length);
   const outputEnds = new Int32Array(outCreated.length);
+  const ownSpendLines = new CopyBuffer(32 * outCreated.length);
   for (let r = 0; r < outCreated.length; r++) {
     const { spender, input } = outCreated[r]!;
-    outputParts.ascii(
-      `${outTxIds[r]}\t${outNs[r]}\t${outValues[r]}\t${outTypes[r]}\t` +
-        (spender === null ? '\\N\t\\N\t' : `${spender}\t${input}\t`),
-    );
+    outputParts.ascii(`${outTxIds[r]}\t${outNs[r]}\t${outValues[r]}\t${outTypes[r]}\t`);
     outputEnds[r] = outputParts.length;
+    if (spender !== null) ownSpendLines.ascii(`${outTxIds[r]}\t${outNs[r]}\t${spender}\t${input}\n`);
     if ((r + 1) % (txsPerStep * 4) === 0) yield;
   }
   return {
@@ -417,6 +413,7 @@ export function* prepareBlockBatchInSteps(
     outAddresses,
     outputParts,
     outputEnds,
+    ownSpendLines,
     txParts,
     txEnds,
   };
@@ -497,13 +494,16 @@ export async function writeBlocks(
   }
 
   // The next tx id, and the last rollback's: what `ClusterFeed` and `RecentTxids` keep is good until the next.
-  // In the same round trip, no parallel workers for the rest of the transaction: every statement
-  // after this one names its rows through an index, but on tables whose statistics lag behind a bulk
-  // load Postgres expects thousands of rows and launches workers, which cost 10-15 ms each time to
-  // read a few rows (the payouts' prevout read took 15 ms for 0.2 ms of work).
+  // In the same round trip, no parallel workers and no JIT compilation for the rest of the
+  // transaction: every statement after this one names its rows through an index, but on tables
+  // whose statistics lag behind a bulk load Postgres expects thousands of rows, and launches workers,
+  // which cost 10-15 ms each time to read a few rows (the payouts' prevout read took 15 ms for 0.2 ms
+  // of work), or compiles the plan, 40-130 ms for a read of 4 to 444 spends.
   const ids = await sql<{ max_id: bigint | null; reorg_mark: bigint }>`
     SELECT (SELECT max(id) FROM txs) AS max_id, (SELECT coalesce(max(id), 0) FROM reorgs)::int8 AS reorg_mark,
-      set_config('max_parallel_workers_per_gather', '0', true) AS serial`.execute(trx);
+      set_config('max_parallel_workers_per_gather', '0', true) AS serial, set_config('jit', 'off', true) AS jit`.execute(
+    trx,
+  );
   const { max_id: maxTxId, reorg_mark: reorgMark } = ids.rows[0]!;
   const recent = options.recentTxids?.validate(tipHash, reorgMark) === true ? options.recentTxids : undefined;
   const firstTxId = (maxTxId ?? -1n) + 1n;
@@ -586,8 +586,10 @@ export async function writeBlocks(
   }
 
   // Prevouts outside the batch: txids → ids in one indexed lookup (the latest tx of a duplicated
-  // txid, as applyBlock), then one UPDATE by primary key.
+  // txid, as applyBlock), then one read by primary key; the spends of those found are copied in
+  // ahead of the batch's own (their outputs are older), so the COPY follows the primary key.
   const { outside } = prepared;
+  const spendLines = new CopyBuffer(32 * outside.length + prepared.ownSpendLines.length);
   if (outside.length > 0) {
     const prevIds = new Map<string, bigint>();
     // The distinct txids to look up: those the writer's last batches did not write.
@@ -617,17 +619,16 @@ export async function writeBlocks(
       prevOf[at] = prevId;
       prevKey[at] = Number(prevId);
     }
-    // In primary-key order, which is the table's order: the UPDATE walks outputs forward.
+    // In primary-key order, which is the table's order: the read walks outputs forward.
     order.sort((a, b) => prevKey[a]! - prevKey[b]! || outside[a]!.vout - outside[b]!.vout);
-    const spent = await markSpends(trx, {
+    const found = await readPrevouts(trx, {
       txIds: order.map((at) => prevOf[at]!),
       ns: order.map((at) => outside[at]!.vout),
-      spenders: order.map((at) => outside[at]!.spender),
-      inputNs: order.map((at) => outside[at]!.input),
     });
-    for (const row of spent) {
+    for (const row of found) {
       const at = order[row.at]!;
       const o = outside[at]!;
+      spendLines.int(prevOf[at]!).ascii(`\t${o.vout}\t${o.spender}\t${o.input}\n`);
       const spender = Number(o.spender - firstTxId);
       creditInput(prepared, spender, row.value);
       notePrevout(stored[o.block]!, o.prevHex, o.vout, prevOf[at]!);
@@ -676,7 +677,9 @@ export async function writeBlocks(
     const address = outAddresses[r]!;
     return address === null ? null : addressIds.get(address)!;
   });
-  await copyText(trx, 'outputs', OUTPUT_COPY_COLUMNS, outputText);
+  await copyText(trx, 'tx_outputs', OUTPUT_COPY_COLUMNS, outputText);
+  spendLines.part(prepared.ownSpendLines, 0, prepared.ownSpendLines.length);
+  await copyText(trx, 'spends', SPEND_COPY_COLUMNS, spendLines.view());
   await copyText(
     trx,
     'txs',

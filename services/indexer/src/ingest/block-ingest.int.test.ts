@@ -40,7 +40,7 @@ describe.each(['postgres', 'pglite'] as const)('applyBlock on %s', (kind) => {
     await test?.close();
   });
   beforeEach(async () => {
-    await sql`TRUNCATE blocks, txs, outputs, addresses, chain_state, pools, pool_tags, pool_addresses, payouts, pool_outputs, pool_known_addresses, distributions, clusters, cluster_merges, cluster_state RESTART IDENTITY`.execute(
+    await sql`TRUNCATE blocks, txs, tx_outputs, spends, addresses, chain_state, pools, pool_tags, pool_addresses, payouts, pool_outputs, pool_known_addresses, distributions, clusters, cluster_merges, cluster_state RESTART IDENTITY`.execute(
       test.db,
     );
   });

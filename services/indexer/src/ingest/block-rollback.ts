@@ -28,7 +28,7 @@ export interface RollbackResult {
  * `reorgs` row, so a crash leaves the database at the old tip or at the fork point, never between.
  *
  * Order, children first: derived rows above the fork (`rollbackDerived`), then the spends made by
- * the deleted txs are un-marked, then outputs, txs and blocks above the fork are deleted, and
+ * the deleted txs are deleted, then outputs, txs and blocks above the fork, and
  * addresses first seen above it. Tx ids are chain positions, so "txs above the fork" is exactly
  * `id >= first deleted id`. Idempotent: a tip already at or below the fork point is left as is.
  */
@@ -85,12 +85,9 @@ async function rollbackIn(
   let txsDeleted = 0;
   if (first.first_id !== null) {
     const firstId = first.first_id;
-    await trx
-      .updateTable('outputs')
-      .set({ spent_by_tx_id: null, spent_by_input: null })
-      .where('spent_by_tx_id', '>=', firstId)
-      .execute();
-    await trx.deleteFrom('outputs').where('tx_id', '>=', firstId).execute();
+    // A spend is made by a tx later than its output's, so this takes every spend of a deleted output too.
+    await trx.deleteFrom('spends').where('spent_by_tx_id', '>=', firstId).execute();
+    await trx.deleteFrom('tx_outputs').where('tx_id', '>=', firstId).execute();
     const deleted = await trx.deleteFrom('txs').where('id', '>=', firstId).executeTakeFirst();
     txsDeleted = Number(deleted.numDeletedRows);
   }

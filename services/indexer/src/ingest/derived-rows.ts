@@ -32,7 +32,7 @@ export interface DerivedBlock {
   addressIds: ReadonlyMap<string, bigint>;
   /**
    * Every stored output of an earlier block the block's inputs spent, when the ingest knows them
-   * (`BatchBlock.spentPrevouts`); absent, they are read through `outputs.spent_by_tx_id`.
+   * (`BatchBlock.spentPrevouts`); absent, they are read through `spends`.
    */
   spentPrevouts?: SpentPrevouts;
 }
@@ -51,7 +51,7 @@ export interface ApplyDerivedResult {
  *
  * Invariants: the block's chain rows (txs, outputs, spends) are already written, and every earlier block's
  * derived rows are stored (blocks are derived in height order). Reads are a fixed number of queries per
- * block, whatever its size: the prevouts of all inputs at once (through `outputs.spent_by_tx_id`, so
+ * block, whatever its size: the prevouts of all inputs at once (through `spends`, so
  * inputs whose prevout is unknown count as nobody's funds; when the ingest passes `spentPrevouts`, only
  * their pool funds, then the prevouts of the transactions that may spend pool funds), the pools' known
  * addresses and earlier payouts among the block's addresses, and the recent distributions of the pools
@@ -91,7 +91,7 @@ export async function applyDerived(
     addPrevouts(
       await readPrevouts(
         trx,
-        sql`o.spent_by_tx_id BETWEEN ${firstId}::int8 AND ${lastId}::int8 AND o.tx_id < ${firstId}::int8`,
+        sql`s.spent_by_tx_id BETWEEN ${firstId}::int8 AND ${lastId}::int8 AND s.tx_id < ${firstId}::int8`,
       ),
     );
     spenders = mayPayFromPoolFunds(block, (key) => (prevoutByKey.get(key)?.poolFunds ?? null) !== null);
@@ -105,13 +105,17 @@ export async function applyDerived(
     spenders = mayPayFromPoolFunds(block, funded.size === 0 ? null : (key) => funded.has(key));
     if (spenders.length > 0) {
       // A few spenders name their rows by index; with statistics lagging a bulk load, Postgres could
-      // otherwise expect thousands of rows per spender and hash every tx or address.
+      // otherwise expect thousands of rows per spender and hash every tx or address, or read every
+      // spend (it did, 40 ms a statement at 1.4 million spends).
       addPrevouts(
-        await withIndexJoins(trx, () =>
-          readPrevouts(
-            trx,
-            sql`o.spent_by_tx_id = ANY(${sqlArray(spenders.map((i) => block.txIds[i]!))}::int8[]) AND o.tx_id < ${firstId}::int8`,
-          ),
+        await withIndexJoins(
+          trx,
+          () =>
+            readPrevouts(
+              trx,
+              sql`s.spent_by_tx_id = ANY(${sqlArray(spenders.map((i) => block.txIds[i]!))}::int8[]) AND s.tx_id < ${firstId}::int8`,
+            ),
+          { noSeqScans: true },
         ),
       );
     }
@@ -195,11 +199,16 @@ interface PrevoutRow {
   hop: number | null;
 }
 
-/** Stored outputs matching `where` (on `outputs o`), as payout detection reads a prevout. */
+/**
+ * Stored outputs whose spends match `where` (on `spends s`), as payout detection reads a prevout. The
+ * condition names the spends, not the `outputs` view: a bound on the spent tx id put on the view's
+ * outputs made Postgres walk every output below it, on a spends table whose statistics lagged.
+ */
 async function readPrevouts(trx: Transaction<Database>, where: RawBuilder<unknown>): Promise<PrevoutRow[]> {
   const prevouts = await sql<PrevoutRow>`
     SELECT t.txid, o.tx_id, o.n, o.value, o.script_type, a.address, p.pool_id, p.hop
-    FROM outputs o
+    FROM spends s
+    JOIN tx_outputs o ON o.tx_id = s.tx_id AND o.n = s.n
     JOIN txs t ON t.id = o.tx_id
     LEFT JOIN addresses a ON a.id = o.address_id
     LEFT JOIN pool_outputs p ON p.tx_id = o.tx_id AND p.n = o.n
@@ -453,7 +462,7 @@ async function storeDerived(
 
 /**
  * Reads a stored block back as `applyDerived` needs it: transactions in block order, their outputs with
- * addresses, and their inputs as far as the database knows them (`outputs.spent_by_*`; an input whose
+ * addresses, and their inputs as far as the database knows them (`spends`; an input whose
  * prevout was never stored is absent, and would have counted as nobody's funds at ingest too).
  */
 export async function loadDerivedBlock(trx: Transaction<Database>, height: number): Promise<DerivedBlock> {
@@ -483,10 +492,10 @@ export async function loadDerivedBlock(trx: Transaction<Database>, height: numbe
     WHERE o.tx_id BETWEEN ${firstId}::int8 AND ${lastId}::int8
     ORDER BY o.tx_id, o.n`.execute(trx);
   const inputs = await sql<{ spender: bigint; txid: Buffer; n: number }>`
-    SELECT o.spent_by_tx_id AS spender, t.txid, o.n
-    FROM outputs o JOIN txs t ON t.id = o.tx_id
-    WHERE o.spent_by_tx_id BETWEEN ${firstId}::int8 AND ${lastId}::int8
-    ORDER BY o.spent_by_tx_id, o.spent_by_input`.execute(trx);
+    SELECT s.spent_by_tx_id AS spender, t.txid, s.n
+    FROM spends s JOIN txs t ON t.id = s.tx_id
+    WHERE s.spent_by_tx_id BETWEEN ${firstId}::int8 AND ${lastId}::int8
+    ORDER BY s.spent_by_tx_id, s.spent_by_input`.execute(trx);
 
   const byId = new Map<
     bigint,

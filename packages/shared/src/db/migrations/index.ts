@@ -12,6 +12,7 @@ import * as unreadClusterIndexes from './2026-11-26-010-unread-cluster-indexes.j
 import * as finalHeightInClusterState from './2026-11-26-011-final-height-in-cluster-state.js';
 import * as addressClusters from './2026-11-26-012-address-clusters.js';
 import * as addressCollation from './2026-11-27-013-address-collation.js';
+import * as spends from './2026-11-27-014-spends.js';
 
 /**
  * Every migration, by name. Listed statically (not read from the directory) so that they run the
@@ -31,4 +32,5 @@ export const migrations: Record<string, Migration> = {
   '2026-11-26-011-final-height-in-cluster-state': finalHeightInClusterState,
   '2026-11-26-012-address-clusters': addressClusters,
   '2026-11-27-013-address-collation': addressCollation,
+  '2026-11-27-014-spends': spends,
 };
