@@ -243,7 +243,7 @@ function notePrevout(block: BatchBlock, prevHex: string, vout: number, prevId: b
 /**
  * Works out the rows of `blocks` (consecutive, in height order) for a batch starting at `start`
  * without reading the database: tx ids, the addresses to insert, spends inside the batch (resolved
- * in memory: those outputs are inserted already spent, and their values count towards fees), the
+ * in memory, their values counted towards fees and their rows ready to copy), the
  * inputs left for the database, and every column that does not depend on it, in COPY's text format.
  */
 export function prepareBlockBatch(blocks: readonly BlockRows[], start: BatchStart): PreparedBatch {
@@ -424,14 +424,14 @@ export function* prepareBlockBatchInSteps(
  * (a crash leaves the database at the previous tip or at the last block of the batch). Rows are the
  * same as `applyBlock` writes; what changes is the number of round trips and how spends resolve:
  *
- * - prevouts created inside the batch resolve in memory: those outputs are inserted already marked
- *   spent, and their values give the fees without a read;
+ * - prevouts created inside the batch resolve in memory: their values give the fees without a read;
  * - the remaining prevout txids resolve in one indexed lookup (`txs.txid = ANY(...)`), but those
- *   the same writer's last batches committed (`recentTxids`), found in memory; then one UPDATE by
- *   primary key marks them spent and returns their values. The UPDATE runs with hash and
- *   merge joins off: with a few thousand keys an index nested loop is what Postgres should do, but
- *   on tables whose statistics lag behind a bulk load it otherwise hashes every unspent output;
- * - one COPY per table for the whole batch (addresses, outputs, txs; `copyText` of a `CopyBuffer`),
+ *   the same writer's last batches committed (`recentTxids`), found in memory; then one read by
+ *   primary key returns the outputs' values (`readPrevouts`). The read runs with hash and merge
+ *   joins off: with a few thousand keys an index nested loop is what Postgres should do, but on
+ *   tables whose statistics lag behind a bulk load it otherwise hashes every output;
+ * - one COPY per table for the whole batch (addresses, tx_outputs, spends, txs; `copyText` of a
+ *   `CopyBuffer`),
  *   one INSERT for the blocks. New addresses take a block of ids from the identity's sequence in the
  *   statement that looks the stored ones up: a COPY returns nothing.
  *
