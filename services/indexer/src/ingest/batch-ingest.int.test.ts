@@ -138,6 +138,40 @@ describe('applyBlockBatch on postgres', () => {
     }
   });
 
+  it('refuses a block spending an output an earlier block spent, writing nothing of it', async () => {
+    const test = await createTestDatabase('postgres', { name: 'batch_ingest_g' });
+    try {
+      await applyBlockBatch(test.db, rows.slice(0, 103), pools);
+      // Block 103 as a node must never serve it: its second tx's first input spends again an output
+      // that a tx of block 102 spent.
+      const spentBefore = rows[102]!.txs.find((tx) => !tx.isCoinbase)!.inputs[0]!;
+      const honest = rows[103]!;
+      const [coinbase, tx, ...rest] = honest.txs;
+      const doubleSpend: BlockRows = {
+        ...honest,
+        txs: [
+          coinbase!,
+          {
+            ...tx!,
+            inputs: [
+              { ...tx!.inputs[0]!, prevTxid: spentBefore.prevTxid, prevVout: spentBefore.prevVout },
+              ...tx!.inputs.slice(1),
+            ],
+          },
+          ...rest,
+        ],
+      };
+      const before = await snapshot(test);
+      await expect(applyBlockBatch(test.db, [doubleSpend], pools)).rejects.toThrow(/spends_pkey/);
+      expect(await snapshot(test)).toEqual(before);
+      // The block the chain holds still applies on top.
+      await applyBlockBatch(test.db, [honest], pools);
+      expect((await snapshot(test)).state).toEqual([expect.objectContaining({ tip_height: 103 })]);
+    } finally {
+      await test.close();
+    }
+  });
+
   it('refuses a batch that does not extend the tip, or has a gap, writing nothing', async () => {
     const test = await createTestDatabase('postgres', { name: 'batch_ingest_c' });
     try {
