@@ -1,13 +1,13 @@
 import { createDevnetChain, runScenario } from '@minetrace/devnet';
 import { type BlockRows, decodeBlock } from '@minetrace/shared/chain';
-import type { Database, Db } from '@minetrace/shared/db';
+import type { Db } from '@minetrace/shared/db';
 import { createTestDatabase, type TestDatabase } from '@minetrace/shared/db/testing';
 import { loadPools } from '@minetrace/shared/pools';
-import { sql, type Transaction } from 'kysely';
 import { afterEach, describe, expect, it } from 'vitest';
 import { applyBlockBatch } from '../ingest/batch-ingest.js';
 import { rollbackTo } from '../ingest/block-rollback.js';
 import { payoutsAfterBlock } from '../ingest/derived-rows.js';
+import { parallelAndJit } from '../ingest/planner-settings.testing.js';
 import { syncPools } from '../ingest/pool-sync.js';
 import { addressOf, DERIVED_ROW_QUERIES, snapshotRows } from '../ingest/row-snapshot.testing.js';
 import { createClusterCatchUp } from './cluster-catch-up.js';
@@ -120,22 +120,14 @@ describe('clustering from the blocks a batch kept', () => {
   it('clusters without parallel workers or JIT, in its transaction only', async () => {
     const test = await open('cluster_feed_serial');
     await writeBatches(test.db, 0, 40);
-    const workers = async (db: Db | Transaction<Database>) =>
-      (
-        await sql<{
-          n: string;
-        }>`SELECT current_setting('max_parallel_workers_per_gather') || ' ' || current_setting('jit') AS n`.execute(
-          db,
-        )
-      ).rows[0]!.n;
-    const before = await workers(test.db);
+    const before = await parallelAndJit(test.db);
     expect(before).not.toMatch(/^0 |off$/);
     const inside = await test.db.transaction().execute(async (trx) => {
       await finalizeClusters(trx, 40, FINALITY_DEPTH);
-      return workers(trx);
+      return parallelAndJit(trx);
     });
     expect(inside).toBe('0 off');
-    expect(await workers(test.db)).toBe(before);
+    expect(await parallelAndJit(test.db)).toBe(before);
   }, 60_000);
 
   it('keeps nothing of a batch whose transaction failed', async () => {

@@ -1,14 +1,14 @@
 import { createDevnetChain, createMainnetLikeGenerator, type DevnetChain } from '@minetrace/devnet';
 import { type BlockRows, decodeBlock } from '@minetrace/shared/chain';
-import type { Database, Db } from '@minetrace/shared/db';
 import { createTestDatabase, type TestDatabase } from '@minetrace/shared/db/testing';
 import { loadPools } from '@minetrace/shared/pools';
-import { sql, type Transaction } from 'kysely';
+import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { applyBlockBatch, prepareBlockBatch } from './batch-ingest.js';
 import { applyBlock } from './block-ingest.js';
 import { rollbackTo } from './block-rollback.js';
 import { BlockNotContiguousError } from './ingest.errors.js';
+import { parallelAndJit } from './planner-settings.testing.js';
 
 const pools = loadPools();
 /** Mainnet-like blocks after the funding prelude: spends inside a block, across blocks and batches. */
@@ -316,25 +316,17 @@ describe('applyBlockBatch on postgres', () => {
 
   it('runs the batch without parallel workers or JIT, and leaves the settings as they were after it', async () => {
     const test = await createTestDatabase('postgres', { name: 'batch_ingest_e' });
-    const workers = async (db: Db | Transaction<Database>) =>
-      (
-        await sql<{
-          n: string;
-        }>`SELECT current_setting('max_parallel_workers_per_gather') || ' ' || current_setting('jit') AS n`.execute(
-          db,
-        )
-      ).rows[0]!.n;
     try {
-      const before = await workers(test.db);
+      const before = await parallelAndJit(test.db);
       expect(before).not.toMatch(/^0 |off$/);
       const inside: string[] = [];
       await applyBlockBatch(test.db, rows.slice(0, 2), pools, {
         afterBlock: async (trx) => {
-          inside.push(await workers(trx));
+          inside.push(await parallelAndJit(trx));
         },
       });
       expect(inside).toEqual(['0 off', '0 off']);
-      expect(await workers(test.db)).toBe(before);
+      expect(await parallelAndJit(test.db)).toBe(before);
     } finally {
       await test.close();
     }

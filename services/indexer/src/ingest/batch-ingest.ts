@@ -14,8 +14,8 @@ import { sql, type Transaction } from 'kysely';
 import { type ClusterFeed, ClusterIoBuilder } from '../cluster/cluster-feed.js';
 import { blockSubsidy } from './block-subsidy.js';
 import { BlockNotContiguousError, NetworkMismatchError } from './ingest.errors.js';
-import { readPrevouts } from './prevout-read.js';
 import type { RecentTxids } from './recent-txids.js';
+import { readSpentOutputs } from './spent-output-read.js';
 
 /** One block of a batch as `applyBlockBatch` stored it. */
 export interface BatchBlock {
@@ -427,7 +427,7 @@ export function* prepareBlockBatchInSteps(
  * - prevouts created inside the batch resolve in memory: their values give the fees without a read;
  * - the remaining prevout txids resolve in one indexed lookup (`txs.txid = ANY(...)`), but those
  *   the same writer's last batches committed (`recentTxids`), found in memory; then one read by
- *   primary key returns the outputs' values (`readPrevouts`). The read runs with hash and merge
+ *   primary key returns the outputs' values (`readSpentOutputs`). The read runs with hash and merge
  *   joins off: with a few thousand keys an index nested loop is what Postgres should do, but on
  *   tables whose statistics lag behind a bulk load it otherwise hashes every output;
  * - one COPY per table for the whole batch (addresses, tx_outputs, spends, txs; `copyText` of a
@@ -621,7 +621,7 @@ export async function writeBlocks(
     }
     // In primary-key order, which is the table's order: the read walks outputs forward.
     order.sort((a, b) => prevKey[a]! - prevKey[b]! || outside[a]!.vout - outside[b]!.vout);
-    const found = await readPrevouts(trx, {
+    const found = await readSpentOutputs(trx, {
       txIds: order.map((at) => prevOf[at]!),
       ns: order.map((at) => outside[at]!.vout),
     });
