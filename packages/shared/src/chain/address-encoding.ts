@@ -66,35 +66,46 @@ const GENERATOR = [0x3b6a57b2, 0x26508e6d, 0x1ea119fa, 0x3d4233dd, 0x2a1462b3];
 const BECH32_CONST = 1;
 const BECH32M_CONST = 0x2bc830a3;
 
+/** Per value of a checksum's top five bits, the generator terms they xor in (BIP173's loop, tabled). */
+const GENERATOR_TERMS = Int32Array.from({ length: 32 }, (_, top) => {
+  let terms = 0;
+  for (let i = 0; i < 5; i++) if ((top >>> i) & 1) terms ^= GENERATOR[i]!;
+  return terms;
+});
+
 function polymodStep(chk: number, value: number): number {
-  const top = chk >>> 25;
-  let next = ((chk & 0x1ffffff) << 5) ^ value;
-  for (let i = 0; i < 5; i++) if ((top >>> i) & 1) next ^= GENERATOR[i]!;
-  return next;
+  return ((chk & 0x1ffffff) << 5) ^ value ^ GENERATOR_TERMS[chk >>> 25]!;
+}
+
+/** Per human-readable part, the checksum state after it and its characters with the separator. */
+const hrpPrefixes = new Map<string, { chk: number; chars: Buffer }>();
+
+function hrpPrefix(hrp: string): { chk: number; chars: Buffer } {
+  let prefix = hrpPrefixes.get(hrp);
+  if (prefix === undefined) {
+    let chk = 1;
+    for (let i = 0; i < hrp.length; i++) chk = polymodStep(chk, hrp.charCodeAt(i) >>> 5);
+    chk = polymodStep(chk, 0);
+    for (let i = 0; i < hrp.length; i++) chk = polymodStep(chk, hrp.charCodeAt(i) & 31);
+    prefix = { chk, chars: Buffer.from(`${hrp}1`, 'latin1') };
+    hrpPrefixes.set(hrp, prefix);
+  }
+  return prefix;
 }
 
 /**
  * Segwit address (BIP173 bech32 for v0, BIP350 bech32m for v1+) of a witness program.
  * Hand-written rather than through the `bech32` package for the same reason as base58 above: that one
  * appends character by character, and the rope it returns costs every reader a flattening. This writes
- * the characters in place and reads them out once; the tests compare it with bitcoinjs.
+ * the characters in place and reads them out once; the tests compare it with bitcoinjs. Every output of
+ * a block is encoded: the checksum steps are tabled and the human-readable part's are computed once.
  */
 export function segwitAddress(hrp: string, version: number, program: Uint8Array): string {
-  let chk = 1;
-  for (let i = 0; i < hrp.length; i++) chk = polymodStep(chk, hrp.charCodeAt(i) >>> 5);
-  chk = polymodStep(chk, 0);
-  let at = 0;
-  for (let i = 0; i < hrp.length; i++) {
-    const code = hrp.charCodeAt(i);
-    chk = polymodStep(chk, code & 31);
-    chars[at++] = code;
-  }
-  chars[at++] = 49; // '1'
-  const word = (value: number) => {
-    chk = polymodStep(chk, value);
-    chars[at++] = BECH32_CHARSET[value]!;
-  };
-  word(version);
+  const prefix = hrpPrefix(hrp);
+  let chk = prefix.chk;
+  let at = prefix.chars.copy(chars, 0);
+  chk = polymodStep(chk, version);
+  chars[at++] = BECH32_CHARSET[version]!;
   // 8-bit bytes to 5-bit words, the last padded with zero bits.
   let acc = 0;
   let bits = 0;
@@ -103,10 +114,16 @@ export function segwitAddress(hrp: string, version: number, program: Uint8Array)
     bits += 8;
     while (bits >= 5) {
       bits -= 5;
-      word((acc >>> bits) & 31);
+      const value = (acc >>> bits) & 31;
+      chk = polymodStep(chk, value);
+      chars[at++] = BECH32_CHARSET[value]!;
     }
   }
-  if (bits > 0) word((acc << (5 - bits)) & 31);
+  if (bits > 0) {
+    const value = (acc << (5 - bits)) & 31;
+    chk = polymodStep(chk, value);
+    chars[at++] = BECH32_CHARSET[value]!;
+  }
   for (let i = 0; i < 6; i++) chk = polymodStep(chk, 0);
   chk ^= version === 0 ? BECH32_CONST : BECH32M_CONST;
   for (let i = 0; i < 6; i++) chars[at++] = BECH32_CHARSET[(chk >>> (5 * (5 - i))) & 31]!;
