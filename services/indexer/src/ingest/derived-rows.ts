@@ -169,7 +169,7 @@ export async function applyDerived(
   }
 
   const result = detectBlockPayouts(
-    { poolId: block.poolId, txs: block.txs },
+    { poolId: block.poolId, txs: block.txs, mayPayFromPoolFunds: spenders },
     {
       prevout: (txid, vout) => prevoutByKey.get(`${txid.toString('hex')}:${vout}`),
       poolKnown: (poolId, address) => knownKeys.has(`${poolId}:${address}`),

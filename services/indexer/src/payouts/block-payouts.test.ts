@@ -100,6 +100,43 @@ describe('detectBlockPayouts', () => {
     ]);
   });
 
+  it('resolves only the inputs of the transactions the caller says may spend pool funds', () => {
+    const db = store();
+    const cbA = db.add(5_000_000_000n, 'pool-cb', { poolId: POOL, hop: 0 });
+    const cbB = db.add(5_000_000_000n, 'pool-cb', { poolId: POOL, hop: 0 });
+    const elsewhere = db.add(70_000n, 'someone', null);
+    const cb = coinbase([out(0, 5_000_000_000n, 'pool-cb'), out(1, 0n, null)]);
+    const consolidation = spend([cbA, cbB], [out(0, 9_999_990_000n, 'hot')]);
+    const unrelated = spend([elsewhere], [out(0, 60_000n, 'shop')]);
+    const batch = spend(
+      [[consolidation.txid, 0]],
+      [out(0, 3_000_000_000n, 'm1'), out(1, 2_000_000_000n, 'm2'), out(2, 4_999_980_000n, 'hot')],
+    );
+    const txs = [cb, unrelated, consolidation, batch];
+    const asked: string[] = [];
+    const deps = db.deps();
+    const counting: PayoutDeps = {
+      ...deps,
+      prevout: (txid, vout) => {
+        asked.push(`${txid.toString('hex')}:${vout}`);
+        return deps.prevout(txid, vout);
+      },
+    };
+
+    const every = detectBlockPayouts({ poolId: POOL, txs }, counting, options);
+    expect(asked).toContain(`${elsewhere[0].toString('hex')}:0`);
+    asked.length = 0;
+    const some = detectBlockPayouts({ poolId: POOL, txs, mayPayFromPoolFunds: [2, 3] }, counting, options);
+
+    expect(payoutsOf(some)).toEqual(payoutsOf(every));
+    expect(payoutsOf(some)).toHaveLength(2);
+    expect(some.poolOutputs).toEqual(every.poolOutputs);
+    expect(some.distributions).toEqual(every.distributions);
+    // The unrelated transaction's prevout was never asked for; the consolidation's were.
+    expect(asked).not.toContain(`${elsewhere[0].toString('hex')}:0`);
+    expect(asked).toContain(`${cbA[0].toString('hex')}:0`);
+  });
+
   it('learns a fixed change address from three batches of one block and applies it to all of them', () => {
     const db = store();
     const coins = [1, 2, 3].map(() => db.add(312_500_000n, 'pool-cb', { poolId: POOL, hop: 0 }));
