@@ -524,18 +524,26 @@ export async function writeBlocks(
   const { stored, inputValue, inputCount } = prepared;
   const clusterIo = options.clusterFeed === undefined ? undefined : new ClusterIoBuilder(stored);
 
-  // Addresses: the stored ones are looked up, and in the same statement ids for the new ones are
-  // taken from the identity's sequence, a block of consecutive ids at once (a COPY returns nothing,
-  // so the ids are given here, in first-seen order). A sequence never goes back, so an id a
-  // rollback freed is never given to another address: ids the API has shown (clusters are named by
-  // an address id) keep naming that address or nothing. The block starts above max(id) too, which a
-  // racing first batch (below) may have moved the sequence behind. Every writer of blocks holds the
-  // chain_state row locked above (once the row exists), so no other transaction adds an address or
-  // takes ids meanwhile; the one writer that locked nothing, the first batch of an empty database,
-  // may race another, and the loser fails on a key the winner wrote, writing nothing.
-  const addressIds = new Map<string, bigint>();
-  if (prepared.addresses.length > 0) {
-    const looked = await sql<{ id: bigint | null; address: string | null }>`
+  // The batch's statements go out as soon as their rows are known, without waiting for the answer of
+  // those before when nothing depends on it: the connection runs them in order, and the main thread
+  // builds the next COPY's text while Postgres runs the last. Waited for are only the answers rows
+  // depend on (the stored addresses, the prevouts' tx ids and outputs).
+  const sent = new SentStatements();
+  try {
+    // Addresses: the stored ones are looked up, and in the same statement ids for the new ones are
+    // taken from the identity's sequence, a block of consecutive ids at once (a COPY returns nothing,
+    // so the ids are given here, in first-seen order). A sequence never goes back, so an id a
+    // rollback freed is never given to another address: ids the API has shown (clusters are named by
+    // an address id) keep naming that address or nothing. The block starts above max(id) too, which a
+    // racing first batch (below) may have moved the sequence behind. Every writer of blocks holds the
+    // chain_state row locked above (once the row exists), so no other transaction adds an address or
+    // takes ids meanwhile; the one writer that locked nothing, the first batch of an empty database,
+    // may race another, and the loser fails on a key the winner wrote, writing nothing.
+    const looked =
+      prepared.addresses.length === 0
+        ? undefined
+        : sent.add(
+            sql<{ id: bigint | null; address: string | null }>`
       WITH known AS (
         SELECT id, address FROM addresses WHERE address = ANY(${prepared.addressLookup}::text[])),
       fresh AS (SELECT ${prepared.addresses.length}::int8 - (SELECT count(*) FROM known) AS n)
@@ -544,53 +552,12 @@ export async function writeBlocks(
       SELECT CASE WHEN n > 0 THEN setval(pg_get_serial_sequence('addresses', 'id'),
           greatest(nextval(pg_get_serial_sequence('addresses', 'id')),
             (SELECT coalesce(max(id), 0) + 1 FROM addresses)) + n - 1) END, NULL
-      FROM fresh`.execute(trx);
-    // The row without an address holds the last id of the block taken (null when every address is
-    // stored); the others are the stored addresses (addresses.address is never null).
-    let reserved: bigint | null = null;
-    for (const row of looked.rows) {
-      if (row.address === null) reserved = row.id;
-      else addressIds.set(row.address, row.id!);
-    }
-    // ADDRESS_COPY_COLUMNS, a line per new address. Ids go in first-seen order; the lines go in the
-    // addresses' order, which is their unique index's: each batch then walks the index's leaf pages
-    // forward once, where first-seen order jumps between them at random. Once the index outgrows
-    // shared buffers that is most of the COPY: 60,000 new addresses into a 4-million-address table
-    // (a 343 MB index, 128 MB of shared buffers) took 348-361 ms sorted against 446-499 ms.
-    const addressText = new CopyBuffer(64 * (prepared.addresses.length - addressIds.size));
-    if (reserved !== null) {
-      let nextId = reserved - BigInt(prepared.addresses.length - addressIds.size) + 1n;
-      const newIds = new Array<bigint | undefined>(prepared.addresses.length);
-      prepared.addresses.forEach((address, i) => {
-        if (addressIds.has(address)) return;
-        addressIds.set(address, nextId);
-        newIds[i] = nextId++;
-      });
-      for (const i of prepared.addressOrder) {
-        const id = newIds[i];
-        if (id === undefined) continue;
-        const first = prepared.addressFirst[i]!;
-        addressText.ascii(`${id}\t${copyField(prepared.addresses[i]!)}\t${first.type}\t${first.height}\n`);
-      }
-    }
-    await copyText(trx, 'addresses', ADDRESS_COPY_COLUMNS, addressText.view());
-  }
-  for (const block of stored) {
-    const own = block.addressIds as Map<string, bigint>;
-    for (const tx of block.rows.txs) {
-      for (const out of tx.outputs) {
-        const id = out.address === null ? undefined : addressIds.get(out.address);
-        if (id !== undefined) own.set(out.address!, id);
-      }
-    }
-  }
+      FROM fresh`.execute(trx),
+          );
 
-  // Prevouts outside the batch: txids → ids in one indexed lookup (the latest tx of a duplicated
-  // txid, as applyBlock), then one read by primary key; the spends of those found are copied in
-  // ahead of the batch's own (their outputs are older), so the COPY follows the primary key.
-  const { outside } = prepared;
-  const spendLines = new CopyBuffer(32 * outside.length + prepared.ownSpendLines.length);
-  if (outside.length > 0) {
+    // Prevouts outside the batch: txids → ids in one indexed lookup (the latest tx of a duplicated
+    // txid, as applyBlock), sent behind the addresses' and before the batch's txs are copied.
+    const { outside } = prepared;
     const prevIds = new Map<string, bigint>();
     // The distinct txids to look up: those the writer's last batches did not write.
     const lookUp = new Map<string, Buffer>();
@@ -600,124 +567,193 @@ export async function writeBlocks(
       if (id === undefined) lookUp.set(prevHex, prevTxid);
       else prevIds.set(prevHex, id);
     }
-    if (lookUp.size > 0) {
-      const found = await sql<{ txid: Buffer; id: bigint }>`
+    const txidsFound =
+      lookUp.size === 0
+        ? undefined
+        : sent.add(
+            sql<{ txid: Buffer; id: bigint }>`
         SELECT txid, max(id) AS id FROM txs WHERE txid = ANY(${sqlArray([...lookUp.values()])}::bytea[]) GROUP BY txid`.execute(
-        trx,
-      );
-      for (const row of found.rows) prevIds.set(row.txid.toString('hex'), row.id);
-    }
-    // Positions in `outside` of the inputs whose prevout is stored, and per position its tx id (also
-    // as a number, to sort by: tens of thousands of bigint comparisons cost more than the sort).
-    const order: number[] = [];
-    const prevOf = new Array<bigint>(outside.length);
-    const prevKey = new Float64Array(outside.length);
-    for (let at = 0; at < outside.length; at++) {
-      const prevId = prevIds.get(outside[at]!.prevHex);
-      if (prevId === undefined) continue;
-      order.push(at);
-      prevOf[at] = prevId;
-      prevKey[at] = Number(prevId);
-    }
-    // In primary-key order, which is the table's order: the read walks outputs forward.
-    order.sort((a, b) => prevKey[a]! - prevKey[b]! || outside[a]!.vout - outside[b]!.vout);
-    const found = await readSpentOutputs(trx, {
-      txIds: order.map((at) => prevOf[at]!),
-      ns: order.map((at) => outside[at]!.vout),
-    });
-    for (const row of found) {
-      const at = order[row.at]!;
-      const o = outside[at]!;
-      spendLines.int(prevOf[at]!).ascii(`\t${o.vout}\t${o.spender}\t${o.input}\n`);
-      const spender = Number(o.spender - firstTxId);
-      creditInput(prepared, spender, row.value);
-      notePrevout(stored[o.block]!, o.prevHex, o.vout, prevOf[at]!);
-      clusterIo?.spend(spender, o.input, row.value, row.script_type, row.address_id);
-    }
-  }
+              trx,
+            ),
+          );
 
-  if (clusterIo !== undefined) {
-    const own = prepared.ownSpends;
-    own.prevouts.forEach(({ value, type, address }, i) => {
-      clusterIo.spend(
-        own.at[i]!,
-        own.input[i]!,
-        value,
-        type,
-        address === null ? null : addressIds.get(address)!,
-      );
-    });
-    for (const block of clusterIo.finish(reorgMark, addressIds)) options.clusterFeed!.stage(block);
-  }
-
-  // Fees, then one INSERT per table for the batch.
-  const fees = new Array<bigint | null>(txCount);
-  let t = 0;
-  for (const block of stored) {
-    let blockFees: bigint | null = 0n;
-    for (const tx of block.rows.txs) {
-      let fee: bigint | null = 0n;
-      if (!tx.isCoinbase) {
-        const resolved = inputCount[t]!;
-        if (resolved < tx.inputs.length) {
-          block.unresolvedInputs += tx.inputs.length - resolved;
-          fee = null;
-          blockFees = null;
-        } else {
-          fee = inputValue[t]! - prepared.outSums[t]!;
-          if (blockFees !== null) blockFees += fee;
+    const addressIds = new Map<string, bigint>();
+    if (looked !== undefined) {
+      // The row without an address holds the last id of the block taken (null when every address is
+      // stored); the others are the stored addresses (addresses.address is never null).
+      let reserved: bigint | null = null;
+      for (const row of (await looked).rows) {
+        if (row.address === null) reserved = row.id;
+        else addressIds.set(row.address, row.id!);
+      }
+      // ADDRESS_COPY_COLUMNS, a line per new address. Ids go in first-seen order; the lines go in the
+      // addresses' order, which is their unique index's: each batch then walks the index's leaf pages
+      // forward once, where first-seen order jumps between them at random. Once the index outgrows
+      // shared buffers that is most of the COPY: 60,000 new addresses into a 4-million-address table
+      // (a 343 MB index, 128 MB of shared buffers) took 348-361 ms sorted against 446-499 ms.
+      const addressText = new CopyBuffer(64 * (prepared.addresses.length - addressIds.size));
+      if (reserved !== null) {
+        let nextId = reserved - BigInt(prepared.addresses.length - addressIds.size) + 1n;
+        const newIds = new Array<bigint | undefined>(prepared.addresses.length);
+        prepared.addresses.forEach((address, i) => {
+          if (addressIds.has(address)) return;
+          addressIds.set(address, nextId);
+          newIds[i] = nextId++;
+        });
+        for (const i of prepared.addressOrder) {
+          const id = newIds[i];
+          if (id === undefined) continue;
+          const first = prepared.addressFirst[i]!;
+          addressText.ascii(`${id}\t${copyField(prepared.addresses[i]!)}\t${first.type}\t${first.height}\n`);
         }
       }
-      fees[t++] = fee;
+      sent.add(copyText(trx, 'addresses', ADDRESS_COPY_COLUMNS, addressText.view()));
     }
-    block.fees = blockFees;
-  }
-  const { outAddresses } = prepared;
-  const outputText = finishLines(prepared.outputParts, prepared.outputEnds, (r) => {
-    const address = outAddresses[r]!;
-    return address === null ? null : addressIds.get(address)!;
-  });
-  await copyText(trx, 'tx_outputs', OUTPUT_COPY_COLUMNS, outputText);
-  spendLines.part(prepared.ownSpendLines, 0, prepared.ownSpendLines.length);
-  await copyText(trx, 'spends', SPEND_COPY_COLUMNS, spendLines.view());
-  await copyText(
-    trx,
-    'txs',
-    TX_COPY_COLUMNS,
-    finishLines(prepared.txParts, prepared.txEnds, (i) => fees[i]!),
-  );
+    const { outAddresses } = prepared;
+    sent.add(
+      copyText(
+        trx,
+        'tx_outputs',
+        OUTPUT_COPY_COLUMNS,
+        finishLines(prepared.outputParts, prepared.outputEnds, (r) => {
+          const address = outAddresses[r]!;
+          return address === null ? null : addressIds.get(address)!;
+        }),
+      ),
+    );
+    for (const block of stored) {
+      const own = block.addressIds as Map<string, bigint>;
+      for (const tx of block.rows.txs) {
+        for (const out of tx.outputs) {
+          const id = out.address === null ? undefined : addressIds.get(out.address);
+          if (id !== undefined) own.set(out.address!, id);
+        }
+      }
+    }
 
-  await trx
-    .insertInto('blocks')
-    .values(
-      stored.map((block) => {
-        const { rows } = block;
-        const match = identifyPool(
-          { tag: rows.coinbase.tag, addresses: rows.txs[0]?.outputs.map((out) => out.address) ?? [] },
-          pools,
+    // Then one read by primary key of the outputs the found prevouts name; the spends of those found
+    // are copied in ahead of the batch's own (their outputs are older), so the COPY follows the
+    // primary key.
+    const spendLines = new CopyBuffer(32 * outside.length + prepared.ownSpendLines.length);
+    if (txidsFound !== undefined) {
+      for (const row of (await txidsFound).rows) prevIds.set(row.txid.toString('hex'), row.id);
+    }
+    if (outside.length > 0) {
+      // Positions in `outside` of the inputs whose prevout is stored, and per position its tx id (also
+      // as a number, to sort by: tens of thousands of bigint comparisons cost more than the sort).
+      const order: number[] = [];
+      const prevOf = new Array<bigint>(outside.length);
+      const prevKey = new Float64Array(outside.length);
+      for (let at = 0; at < outside.length; at++) {
+        const prevId = prevIds.get(outside[at]!.prevHex);
+        if (prevId === undefined) continue;
+        order.push(at);
+        prevOf[at] = prevId;
+        prevKey[at] = Number(prevId);
+      }
+      // In primary-key order, which is the table's order: the read walks outputs forward.
+      order.sort((a, b) => prevKey[a]! - prevKey[b]! || outside[a]!.vout - outside[b]!.vout);
+      const found = await sent.add(
+        readSpentOutputs(trx, {
+          txIds: order.map((at) => prevOf[at]!),
+          ns: order.map((at) => outside[at]!.vout),
+        }),
+      );
+      for (const row of found) {
+        const at = order[row.at]!;
+        const o = outside[at]!;
+        spendLines.int(prevOf[at]!).ascii(`\t${o.vout}\t${o.spender}\t${o.input}\n`);
+        const spender = Number(o.spender - firstTxId);
+        creditInput(prepared, spender, row.value);
+        notePrevout(stored[o.block]!, o.prevHex, o.vout, prevOf[at]!);
+        clusterIo?.spend(spender, o.input, row.value, row.script_type, row.address_id);
+      }
+    }
+    spendLines.part(prepared.ownSpendLines, 0, prepared.ownSpendLines.length);
+    sent.add(copyText(trx, 'spends', SPEND_COPY_COLUMNS, spendLines.view()));
+
+    if (clusterIo !== undefined) {
+      const own = prepared.ownSpends;
+      own.prevouts.forEach(({ value, type, address }, i) => {
+        clusterIo.spend(
+          own.at[i]!,
+          own.input[i]!,
+          value,
+          type,
+          address === null ? null : addressIds.get(address)!,
         );
-        block.poolId = match.pool?.id ?? null;
-        block.poolMatch = match.evidence;
-        return {
-          height: block.height,
-          hash: rows.header.hash,
-          prev_hash: rows.header.prevHash,
-          time: rows.header.time,
-          version: rows.header.version,
-          bits: rows.header.bits,
-          nonce: rows.header.nonce,
-          size: rows.size,
-          weight: rows.weight,
-          pool_id: block.poolId,
-          pool_match: match.evidence,
-          coinbase_tag: rows.coinbase.tag,
-          subsidy: blockSubsidy(block.height, rows.network),
-          fees: block.fees,
-          tx_count: rows.txs.length,
-        };
-      }),
-    )
-    .execute();
+      });
+      for (const block of clusterIo.finish(reorgMark, addressIds)) options.clusterFeed!.stage(block);
+    }
+
+    // Fees, then the txs and the blocks.
+    const fees = new Array<bigint | null>(txCount);
+    let t = 0;
+    for (const block of stored) {
+      let blockFees: bigint | null = 0n;
+      for (const tx of block.rows.txs) {
+        let fee: bigint | null = 0n;
+        if (!tx.isCoinbase) {
+          const resolved = inputCount[t]!;
+          if (resolved < tx.inputs.length) {
+            block.unresolvedInputs += tx.inputs.length - resolved;
+            fee = null;
+            blockFees = null;
+          } else {
+            fee = inputValue[t]! - prepared.outSums[t]!;
+            if (blockFees !== null) blockFees += fee;
+          }
+        }
+        fees[t++] = fee;
+      }
+      block.fees = blockFees;
+    }
+    sent.add(
+      copyText(
+        trx,
+        'txs',
+        TX_COPY_COLUMNS,
+        finishLines(prepared.txParts, prepared.txEnds, (i) => fees[i]!),
+      ),
+    );
+
+    sent.add(
+      trx
+        .insertInto('blocks')
+        .values(
+          stored.map((block) => {
+            const { rows } = block;
+            const match = identifyPool(
+              { tag: rows.coinbase.tag, addresses: rows.txs[0]?.outputs.map((out) => out.address) ?? [] },
+              pools,
+            );
+            block.poolId = match.pool?.id ?? null;
+            block.poolMatch = match.evidence;
+            return {
+              height: block.height,
+              hash: rows.header.hash,
+              prev_hash: rows.header.prevHash,
+              time: rows.header.time,
+              version: rows.header.version,
+              bits: rows.header.bits,
+              nonce: rows.header.nonce,
+              size: rows.size,
+              weight: rows.weight,
+              pool_id: block.poolId,
+              pool_match: match.evidence,
+              coinbase_tag: rows.coinbase.tag,
+              subsidy: blockSubsidy(block.height, rows.network),
+              fees: block.fees,
+              tx_count: rows.txs.length,
+            };
+          }),
+        )
+        .execute(),
+    );
+    await sent.settle();
+  } catch (error) {
+    throw (await sent.firstFailure()) ?? error;
+  }
 
   const last = stored[stored.length - 1]!;
   options.recentTxids?.stage(prepared.txIdsByTxid, last.rows.header.hash, reorgMark);
@@ -741,6 +777,36 @@ export async function writeBlocks(
   if (options.afterBlock !== undefined) for (const block of stored) await options.afterBlock(trx, block);
   if (options.afterBatch !== undefined) await options.afterBatch(trx, stored);
   return { blocks: stored, txCount };
+}
+
+/**
+ * Statements of one transaction sent without waiting for their answers: the connection runs them in
+ * the order they were sent. Every one must have settled before the transaction ends, else the
+ * rollback could overtake those still queued (they would then run outside it).
+ */
+class SentStatements {
+  readonly #sent: Promise<unknown>[] = [];
+
+  /** Keeps `statement` to wait for; it counts as handled until then. */
+  add<T>(statement: Promise<T>): Promise<T> {
+    statement.catch(() => {});
+    this.#sent.push(statement);
+    return statement;
+  }
+
+  /** Waits for every statement sent; rejects with the first that failed. */
+  async settle(): Promise<void> {
+    for (const statement of this.#sent) await statement;
+  }
+
+  /**
+   * Waits for every statement sent and returns the error of the first that failed, if any: the cause,
+   * as every later one then fails only because the transaction is aborted.
+   */
+  async firstFailure(): Promise<unknown> {
+    const outcomes = await Promise.allSettled(this.#sent);
+    return outcomes.find((outcome) => outcome.status === 'rejected')?.reason;
+  }
 }
 
 /**
