@@ -37,6 +37,41 @@ describe('CopyBuffer', () => {
     expect(lines.view().toString('latin1')).toBe(copyTextOf([ids, hashes, labels]));
   });
 
+  it('writes integers as String writes them, numbers and bigints, in and beyond the safe range', () => {
+    const values: (number | bigint)[] = [
+      0,
+      7,
+      10,
+      99,
+      100,
+      -1,
+      -10,
+      1_234_567_890,
+      Number.MAX_SAFE_INTEGER,
+      -Number.MAX_SAFE_INTEGER,
+      0n,
+      -7n,
+      9_007_199_254_740_991n,
+      9_007_199_254_740_992n,
+      -9_007_199_254_740_993n,
+      2n ** 63n - 1n,
+      2100000000000000n,
+    ];
+    const buffer = new CopyBuffer(4);
+    for (const value of values) buffer.int(value).ascii(',');
+    expect(buffer.view().toString('latin1')).toBe(values.map((value) => `${String(value)},`).join(''));
+  });
+
+  it('appends short and long text and parts alike', () => {
+    const long = `${'x'.repeat(100)}\t${'y'.repeat(50)}`;
+    const parts = new CopyBuffer(4).ascii('ab').ascii(long).ascii('c');
+    const whole = new CopyBuffer(4)
+      .part(parts, 0, 2)
+      .part(parts, 2, 2 + long.length)
+      .part(parts, 0, parts.length);
+    expect(whole.view().toString('latin1')).toBe(`ab${long}ab${long}c`);
+  });
+
   it('appends parts of another buffer, byte for byte', () => {
     const parts = new CopyBuffer(4).ascii('1\t2\t').ascii('3\t');
     const whole = new CopyBuffer(4).part(parts, 4, 6).part(parts, 0, 4).ascii('x');
