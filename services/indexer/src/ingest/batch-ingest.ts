@@ -389,9 +389,13 @@ export function* prepareBlockBatchInSteps(
   const ownSpendLines = new CopyBuffer(32 * outCreated.length);
   for (let r = 0; r < outCreated.length; r++) {
     const { spender, input } = outCreated[r]!;
-    outputParts.ascii(`${outTxIds[r]}\t${outNs[r]}\t${outValues[r]}\t${outTypes[r]}\t`);
+    outputParts.int(outTxIds[r]!).ascii('\t').int(outNs[r]!).ascii('\t').int(outValues[r]!).ascii('\t');
+    outputParts.int(outTypes[r]!).ascii('\t');
     outputEnds[r] = outputParts.length;
-    if (spender !== null) ownSpendLines.ascii(`${outTxIds[r]}\t${outNs[r]}\t${spender}\t${input}\n`);
+    if (spender !== null) {
+      ownSpendLines.int(outTxIds[r]!).ascii('\t').int(outNs[r]!).ascii('\t').int(spender).ascii('\t');
+      ownSpendLines.int(input!).ascii('\n');
+    }
     if ((r + 1) % (txsPerStep * 4) === 0) yield;
   }
   return {
@@ -604,7 +608,13 @@ export async function writeBlocks(
           const id = newIds[i];
           if (id === undefined) continue;
           const first = prepared.addressFirst[i]!;
-          addressText.ascii(`${id}\t${copyField(prepared.addresses[i]!)}\t${first.type}\t${first.height}\n`);
+          addressText
+            .int(id)
+            .ascii('\t')
+            .ascii(copyField(prepared.addresses[i]!))
+            .ascii('\t')
+            .int(first.type);
+          addressText.ascii('\t').int(first.height).ascii('\n');
         }
       }
       sent.add(copyText(trx, 'addresses', ADDRESS_COPY_COLUMNS, addressText.view()));
@@ -662,7 +672,15 @@ export async function writeBlocks(
       for (const row of found) {
         const at = order[row.at]!;
         const o = outside[at]!;
-        spendLines.int(prevOf[at]!).ascii(`\t${o.vout}\t${o.spender}\t${o.input}\n`);
+        spendLines
+          .int(prevOf[at]!)
+          .ascii('\t')
+          .int(o.vout)
+          .ascii('\t')
+          .int(o.spender)
+          .ascii('\t')
+          .int(o.input);
+        spendLines.ascii('\n');
         const spender = Number(o.spender - firstTxId);
         creditInput(prepared, spender, row.value);
         notePrevout(stored[o.block]!, o.prevHex, o.vout, prevOf[at]!);
