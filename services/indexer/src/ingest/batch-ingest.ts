@@ -435,7 +435,8 @@ export function* prepareBlockBatchInSteps(
  *   joins off: with a few thousand keys an index nested loop is what Postgres should do, but on
  *   tables whose statistics lag behind a bulk load it otherwise hashes every output;
  * - one COPY per table for the whole batch (addresses, tx_outputs, spends, txs; `copyText` of a
- *   `CopyBuffer`),
+ *   `CopyBuffer`), each sent once its text is ready without waiting for the one before
+ *   (`SentStatements`),
  *   one INSERT for the blocks. New addresses take a block of ids from the identity's sequence in the
  *   statement that looks the stored ones up: a COPY returns nothing.
  *
