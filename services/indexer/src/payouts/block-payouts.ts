@@ -99,8 +99,9 @@ export function detectBlockPayouts(
   options: PayoutOptions,
 ): BlockPayoutsResult {
   const recurring = new Set<string>();
+  const candidates = block.mayPayFromPoolFunds === undefined ? undefined : new Set(block.mayPayFromPoolFunds);
   for (let round = 1; ; round++) {
-    const pass = classifyBlock(block, deps, options, recurring);
+    const pass = classifyBlock(block, candidates, deps, options, recurring);
     if (round === MAX_ROUNDS || !learnRecurring(pass, deps, recurring)) return pass;
   }
 }
@@ -146,6 +147,8 @@ function learnRecurring(pass: BlockPayoutsResult, deps: PayoutDeps, recurring: S
 
 function classifyBlock(
   block: PayoutBlock,
+  /** `block.mayPayFromPoolFunds` as a set; undefined: every transaction may. */
+  candidates: ReadonlySet<number> | undefined,
   deps: PayoutDeps,
   options: PayoutOptions,
   recurring: ReadonlySet<string>,
@@ -194,7 +197,6 @@ function classifyBlock(
     });
   };
 
-  const candidates = block.mayPayFromPoolFunds === undefined ? undefined : new Set(block.mayPayFromPoolFunds);
   block.txs.forEach((tx, i) => {
     if (tx.isCoinbase) {
       if (block.poolId !== null) {
