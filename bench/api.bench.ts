@@ -397,7 +397,9 @@ function printLoad(loads: readonly ApiWindowLoad[]): void {
 
 async function startApiChild(options: ApiChildOptions) {
   const child = fork(CHILD, [JSON.stringify(options)], {
+    // As `minetrace api` runs it (its shebang's young generation).
     execArgv: [
+      '--max-semi-space-size=64',
       '--import',
       'tsx',
       ...(PROFILE_DIR === '' ? [] : ['--cpu-prof', `--cpu-prof-dir=${PROFILE_DIR}`]),
