@@ -471,8 +471,17 @@ async function storeMerges(
   // In the order applied: ids (the identity's) follow it.
   const mergeText = new CopyBuffer(64 * merges.length);
   for (const m of merges) {
-    mergeText.int(m.height).ascii('\t').int(m.txid).ascii('\t').int(m.winner).ascii('\t').int(m.loser);
-    mergeText.ascii('\t').int(m.newSize).ascii('\n');
+    mergeText
+      .int(m.height)
+      .ascii('\t')
+      .int(m.txid)
+      .ascii('\t')
+      .int(m.winner)
+      .ascii('\t')
+      .int(m.loser)
+      .ascii('\t')
+      .int(m.newSize)
+      .ascii('\n');
   }
   await copyText(trx, 'cluster_merges', ['height', 'tx_id', 'winner', 'loser', 'new_size'], mergeText.view());
 }

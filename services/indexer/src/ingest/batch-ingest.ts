@@ -615,8 +615,10 @@ export async function writeBlocks(
             .ascii('\t')
             .ascii(copyField(prepared.addresses[i]!))
             .ascii('\t')
-            .int(first.type);
-          addressText.ascii('\t').int(first.height).ascii('\n');
+            .int(first.type)
+            .ascii('\t')
+            .int(first.height)
+            .ascii('\n');
         }
       }
       sent.add(copyText(trx, 'addresses', ADDRESS_COPY_COLUMNS, addressText.view()));
@@ -681,8 +683,8 @@ export async function writeBlocks(
           .ascii('\t')
           .int(o.spender)
           .ascii('\t')
-          .int(o.input);
-        spendLines.ascii('\n');
+          .int(o.input)
+          .ascii('\n');
         const spender = Number(o.spender - firstTxId);
         creditInput(prepared, spender, row.value);
         notePrevout(stored[o.block]!, o.prevHex, o.vout, prevOf[at]!);
