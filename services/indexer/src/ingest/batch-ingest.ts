@@ -125,27 +125,15 @@ interface OutsideInput {
   vout: number;
 }
 
-/** An output of the batch, with the input of the batch that spends it (if any). */
-interface Created {
-  /** `txs.id` of the transaction creating it. */
-  txId: bigint;
-  value: bigint;
-  /** Script type code and address: what clustering reads of it once an input of the batch spends it. */
-  type: number;
-  address: string | null;
-  spender: bigint | null;
-  input: number | null;
-}
-
 /**
  * Spends resolved inside a batch by inputs of its multi-input transactions (the only ones clustering
  * reads), as parallel arrays: the spending tx (its id less the batch's first id), the input, and the
- * output it spent.
+ * output it spent (its row in the batch's output arrays).
  */
 export interface OwnSpends {
   readonly at: number[];
   readonly input: number[];
-  readonly prevouts: { readonly value: bigint; readonly type: number; readonly address: string | null }[];
+  readonly rows: number[];
 }
 
 /**
@@ -167,7 +155,8 @@ export interface PreparedBatch {
   readonly addresses: string[];
   readonly addressLookup: string;
   /** Per address of `addresses`: its script type and the height of the batch's first output to it. */
-  readonly addressFirst: readonly { type: number; height: number }[];
+  readonly addressTypes: readonly number[];
+  readonly addressHeights: readonly number[];
   /** Positions in `addresses` in the addresses' byte order: the order new ones are copied in. */
   readonly addressOrder: readonly number[];
   /** Inputs spending outputs not in the batch. */
@@ -181,8 +170,10 @@ export interface PreparedBatch {
   readonly outSums: bigint[];
   /** Spends resolved in memory by inputs of multi-input transactions, for clustering. */
   readonly ownSpends: OwnSpends;
-  /** Per output row, in insert order: the address it pays (its id is the write's to find). */
+  /** Per output row, in insert order: the address it pays (its id is the write's to find), value and script type. */
   readonly outAddresses: (string | null)[];
+  readonly outValues: bigint[];
+  readonly outTypes: Uint8Array;
   /**
    * Per output row, its OUTPUT_COPY_COLUMNS but the last (address_id) in COPY's format, each followed
    * by a tab: row r is bytes `outputEnds[r - 1]..outputEnds[r]` (from 0 for the first).
@@ -281,27 +272,37 @@ export function* prepareBlockBatchInSteps(
   });
   const txCount = Number(nextTxId - start.txId);
 
-  // Every address the outputs pay, in first-seen order across the batch.
-  const addressType = new Map<string, { type: number; height: number }>();
-  // Keyed by txid (hex), one entry per tx, its outputs by position: a key per output cost a string and
-  // an entry each, for the tens of thousands of outputs a batch holds.
-  const created = new Map<string, Created[]>();
+  // Every address the outputs pay, in first-seen order across the batch, with its position there.
+  const addressAt = new Map<string, number>();
+  const addresses: string[] = [];
+  const addressTypes: number[] = [];
+  const addressHeights: number[] = [];
+  // The outputs as rows of parallel arrays, in insert order (tx by tx, each by position), and per txid
+  // (hex) its tx's index in the batch: tx t's outputs are rows outStart[t]..outStart[t + 1]. An object
+  // per output, or a key per outpoint, cost an allocation each for the tens of thousands a batch holds.
+  let outputCount = 0;
+  for (const rows of blocks) for (const tx of rows.txs) outputCount += tx.outputs.length;
+  const created = new Map<string, number>();
+  const outStart = new Int32Array(txCount + 1);
+  const outTxIds = new Array<bigint>(outputCount);
+  const outNs = new Int32Array(outputCount);
+  const outValues = new Array<bigint>(outputCount);
+  const outTypes = new Uint8Array(outputCount);
+  const outAddresses = new Array<string | null>(outputCount);
+  /** Per output row, the batch's tx (its index) whose input spends it (-1: none), and that input. */
+  const outSpender = new Int32Array(outputCount).fill(-1);
+  const outInput = new Int32Array(outputCount);
   const txIdsByTxid = new Map<string, bigint>();
   const inputValue = new Array<bigint>(txCount).fill(0n);
   const inputCount = new Int32Array(txCount);
   const credits = { inputValue, inputCount };
   const outside: OutsideInput[] = [];
-  const ownSpends: OwnSpends = { at: [], input: [], prevouts: [] };
+  const ownSpends: OwnSpends = { at: [], input: [], rows: [] };
   const outSums = new Array<bigint>(txCount);
-  const outAddresses: (string | null)[] = [];
-  const outCreated: Created[] = [];
-  const outTxIds: bigint[] = [];
-  const outNs: number[] = [];
-  const outValues: bigint[] = [];
-  const outTypes: number[] = [];
   const txParts = new CopyBuffer(160 * txCount);
   const txEnds = new Int32Array(txCount);
   let t = 0;
+  let r = 0;
   for (let b = 0; b < stored.length; b++) {
     const block = stored[b]!;
     const { txs } = block.rows;
@@ -309,19 +310,25 @@ export function* prepareBlockBatchInSteps(
       const tx = txs[i]!;
       const id = block.txIds[i]!;
       if (!tx.isCoinbase) {
-        const multi = tx.inputs.length >= 2;
-        tx.inputs.forEach((input, n) => {
+        const { inputs } = tx;
+        const multi = inputs.length >= 2;
+        for (let n = 0; n < inputs.length; n++) {
+          const input = inputs[n]!;
           const prevHex = input.prevTxid.toString('hex');
-          const own = created.get(prevHex)?.[input.prevVout];
-          if (own !== undefined && own.spender === null) {
-            own.spender = id;
-            own.input = n;
-            creditInput(credits, t, own.value);
-            notePrevout(block, prevHex, input.prevVout, own.txId);
+          const prevAt = created.get(prevHex);
+          const row =
+            prevAt !== undefined && input.prevVout < outStart[prevAt + 1]! - outStart[prevAt]!
+              ? outStart[prevAt]! + input.prevVout
+              : -1;
+          if (row >= 0 && outSpender[row] === -1) {
+            outSpender[row] = t;
+            outInput[row] = n;
+            creditInput(credits, t, outValues[row]!);
+            notePrevout(block, prevHex, input.prevVout, outTxIds[row]!);
             if (multi) {
               ownSpends.at.push(t);
               ownSpends.input.push(n);
-              ownSpends.prevouts.push(own);
+              ownSpends.rows.push(row);
             }
           } else {
             outside.push({
@@ -333,35 +340,32 @@ export function* prepareBlockBatchInSteps(
               vout: input.prevVout,
             });
           }
-        });
+        }
       }
       // Registered after its own inputs: a tx spends only txs before it. Outputs are in position order
-      // (n), so an outpoint's entry is at index vout.
+      // (n), so an outpoint's row is its tx's first plus vout.
       let outSum = 0n;
-      const outs: Created[] = tx.outputs.map((out) => {
+      const { outputs } = tx;
+      for (let k = 0; k < outputs.length; k++) {
+        const out = outputs[k]!;
         const type = scriptTypeCode(out.scriptType);
-        const own: Created = {
-          txId: id,
-          value: out.value,
-          type,
-          address: out.address,
-          spender: null,
-          input: null,
-        };
-        outCreated.push(own);
-        outTxIds.push(id);
-        outNs.push(out.n);
-        outValues.push(out.value);
-        outTypes.push(type);
-        outAddresses.push(out.address);
-        if (out.address !== null && !addressType.has(out.address)) {
-          addressType.set(out.address, { type, height: block.height });
+        outTxIds[r] = id;
+        outNs[r] = out.n;
+        outValues[r] = out.value;
+        outTypes[r] = type;
+        outAddresses[r] = out.address;
+        if (out.address !== null && !addressAt.has(out.address)) {
+          addressAt.set(out.address, addresses.length);
+          addresses.push(out.address);
+          addressTypes.push(type);
+          addressHeights.push(block.height);
         }
         outSum += out.value;
-        return own;
-      });
+        r += 1;
+      }
+      outStart[t + 1] = r;
       const txid = tx.txid.toString('hex');
-      created.set(txid, outs);
+      created.set(txid, t);
       txIdsByTxid.set(txid, id);
       outSums[t] = outSum;
       // TX_COPY_COLUMNS but fee.
@@ -378,26 +382,32 @@ export function* prepareBlockBatchInSteps(
       if (t % txsPerStep === 0) yield;
     }
   }
-  const addresses = [...addressType.keys()];
   const addressLookup = sqlArray(addresses);
   yield;
   // Addresses are ASCII: UTF-16 code unit order is byte order, the index's ("C").
   const addressOrder = Array.from(addresses.keys()).sort((a, b) => (addresses[a]! < addresses[b]! ? -1 : 1));
   yield;
   // OUTPUT_COPY_COLUMNS but address_id, and the spends inside the batch: all known by now.
-  const outputParts = new CopyBuffer(48 * outCreated.length);
-  const outputEnds = new Int32Array(outCreated.length);
-  const ownSpendLines = new CopyBuffer(32 * outCreated.length);
-  for (let r = 0; r < outCreated.length; r++) {
-    const { spender, input } = outCreated[r]!;
-    outputParts.int(outTxIds[r]!).ascii('\t').int(outNs[r]!).ascii('\t').int(outValues[r]!).ascii('\t');
-    outputParts.int(outTypes[r]!).ascii('\t');
-    outputEnds[r] = outputParts.length;
-    if (spender !== null) {
-      ownSpendLines.int(outTxIds[r]!).ascii('\t').int(outNs[r]!).ascii('\t').int(spender).ascii('\t');
-      ownSpendLines.int(input!).ascii('\n');
+  const outputParts = new CopyBuffer(48 * outputCount);
+  const outputEnds = new Int32Array(outputCount);
+  const ownSpendLines = new CopyBuffer(32 * outputCount);
+  const firstTxId = Number(start.txId);
+  for (let row = 0; row < outputCount; row++) {
+    outputParts.int(outTxIds[row]!).ascii('\t').int(outNs[row]!).ascii('\t').int(outValues[row]!).ascii('\t');
+    outputParts.int(outTypes[row]!).ascii('\t');
+    outputEnds[row] = outputParts.length;
+    const spender = outSpender[row]!;
+    if (spender >= 0) {
+      ownSpendLines
+        .int(outTxIds[row]!)
+        .ascii('\t')
+        .int(outNs[row]!)
+        .ascii('\t')
+        .int(firstTxId + spender)
+        .ascii('\t');
+      ownSpendLines.int(outInput[row]!).ascii('\n');
     }
-    if ((r + 1) % (txsPerStep * 4) === 0) yield;
+    if ((row + 1) % (txsPerStep * 4) === 0) yield;
   }
   return {
     rows: blocks,
@@ -407,7 +417,8 @@ export function* prepareBlockBatchInSteps(
     stored,
     addresses,
     addressLookup,
-    addressFirst: [...addressType.values()],
+    addressTypes,
+    addressHeights,
     addressOrder,
     outside,
     txIdsByTxid,
@@ -416,6 +427,8 @@ export function* prepareBlockBatchInSteps(
     outSums,
     ownSpends,
     outAddresses,
+    outValues,
+    outTypes,
     outputParts,
     outputEnds,
     ownSpendLines,
@@ -609,15 +622,14 @@ export async function writeBlocks(
         for (const i of prepared.addressOrder) {
           const id = newIds[i];
           if (id === undefined) continue;
-          const first = prepared.addressFirst[i]!;
           addressText
             .int(id)
             .ascii('\t')
             .ascii(copyField(prepared.addresses[i]!))
             .ascii('\t')
-            .int(first.type)
+            .int(prepared.addressTypes[i]!)
             .ascii('\t')
-            .int(first.height)
+            .int(prepared.addressHeights[i]!)
             .ascii('\n');
         }
       }
@@ -696,12 +708,13 @@ export async function writeBlocks(
 
     if (clusterIo !== undefined) {
       const own = prepared.ownSpends;
-      own.prevouts.forEach(({ value, type, address }, i) => {
+      own.rows.forEach((row, i) => {
+        const address = prepared.outAddresses[row]!;
         clusterIo.spend(
           own.at[i]!,
           own.input[i]!,
-          value,
-          type,
+          prepared.outValues[row]!,
+          prepared.outTypes[row]!,
           address === null ? null : addressIds.get(address)!,
         );
       });
