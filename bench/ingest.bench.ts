@@ -159,9 +159,9 @@ async function walActivity(client: pg.Client): Promise<WalActivity> {
 /**
  * Writes every dirty buffer out before a timed phase, so that each starts with nothing of the phases
  * before it left to flush (the floor, run after the sync, flushed the sync's pages during its own
- * checkpoints). With this and `quiesce`, the floor of the 200-block run still moved between 20,509 and
- * 23,476 tx/s over four runs on one 2-core machine, against 18,350 to 23,380 without: compare the sync
- * with the floor of the same run.
+ * checkpoints). With this and `quiesce`, the floor of the 200-block run still moved between 17,527 and
+ * 22,953 tx/s over seven runs on one 2-core machine (18,350 to 23,380 without), as much as the
+ * machine's own speed did: compare the sync with the floor of the same run.
  */
 async function checkpoint(client: pg.Client): Promise<void> {
   await client.query('CHECKPOINT');
