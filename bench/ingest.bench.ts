@@ -168,12 +168,13 @@ async function checkpoint(client: pg.Client): Promise<void> {
 }
 
 /**
- * Before the floor: the sync's millions of new rows are vacuumed and analyzed here, untimed, and
- * autovacuum workers still at work are waited for (up to a minute), so that none of them vacuums the
- * sync's tables beside the floor's COPY and takes a core from it.
+ * Before the floor: the sync's millions of new rows and the floor's tables are vacuumed and analyzed
+ * here, untimed, and autovacuum workers still at work are waited for (up to a minute), so that none of
+ * them vacuums the sync's tables beside the floor's COPY and takes a core from it.
  */
 async function quiesce(client: pg.Client, tables: readonly string[]): Promise<void> {
-  await client.query(`VACUUM (ANALYZE) ${tables.map((table) => `public.${table}`).join(', ')}`);
+  const both = tables.flatMap((table) => [`public.${table}`, `copy_floor.${table}`]);
+  await client.query(`VACUUM (ANALYZE) ${both.join(', ')}`);
   for (let waited = 0; waited < 60_000; waited += 500) {
     const { rows } = await client.query<{ n: string }>(
       `SELECT count(*) AS n FROM pg_stat_activity WHERE backend_type = 'autovacuum worker'`,
@@ -464,7 +465,6 @@ export async function run(): Promise<void> {
       copyRows += stream.rowCount;
       copyRowsOf.set(table, stream.rowCount);
     }
-    await admin.query(`VACUUM ANALYZE ${COPY_TABLES.map((table) => `copy_floor.${table}`).join(', ')}`);
     await quiesce(admin, COPY_TABLES);
     await checkpoint(admin);
     const copyWal = await walActivity(admin);

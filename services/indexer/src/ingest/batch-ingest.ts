@@ -272,8 +272,8 @@ export function* prepareBlockBatchInSteps(
   });
   const txCount = Number(nextTxId - start.txId);
 
-  // Every address the outputs pay, in first-seen order across the batch, with its position there.
-  const addressAt = new Map<string, number>();
+  // Every address the outputs pay, in first-seen order across the batch.
+  const addressSeen = new Set<string>();
   const addresses: string[] = [];
   const addressTypes: number[] = [];
   const addressHeights: number[] = [];
@@ -354,8 +354,8 @@ export function* prepareBlockBatchInSteps(
         outValues[r] = out.value;
         outTypes[r] = type;
         outAddresses[r] = out.address;
-        if (out.address !== null && !addressAt.has(out.address)) {
-          addressAt.set(out.address, addresses.length);
+        if (out.address !== null && !addressSeen.has(out.address)) {
+          addressSeen.add(out.address);
           addresses.push(out.address);
           addressTypes.push(type);
           addressHeights.push(block.height);
