@@ -3,6 +3,7 @@ import { type BlockRows, decodeBlock } from '@minetrace/shared/chain';
 import type { Db } from '@minetrace/shared/db';
 import { createTestDatabase, type TestDatabase } from '@minetrace/shared/db/testing';
 import { loadPools } from '@minetrace/shared/pools';
+import { sql } from 'kysely';
 import { afterEach, describe, expect, it } from 'vitest';
 import { applyBlockBatch } from '../ingest/batch-ingest.js';
 import { rollbackTo } from '../ingest/block-rollback.js';
@@ -90,6 +91,9 @@ describe('clustering from the blocks a batch kept', () => {
     // The kept blocks were read (all but the first chunks, written before any block was final)...
     expect(feed.stats.hits).toBeGreaterThan(10);
     expect(feed.stats.invalidated).toBe(0);
+    // Addresses first seen within the blocks being clustered were not looked up (they cannot be in a
+    // stored cluster yet), and the rows above still match the reference's.
+    expect(feed.stats.unread).toBeGreaterThan(0);
     // ...and forgotten once clustered.
     expect(feed.size).toBeLessThanOrEqual(FINALITY_DEPTH);
   }, 120_000);
@@ -149,5 +153,31 @@ describe('clustering from the blocks a batch kept', () => {
     // The same blocks written again are kept, and cluster as the stored rows say.
     await writeBatches(test.db, 100, 107, feed);
     expect(feed.range(100, 107)).toHaveLength(8);
+  }, 60_000);
+
+  it('knows, for each block kept, the lowest id an address first seen there or later can have', async () => {
+    const test = await open('cluster_feed_first_ids');
+    const feed = new ClusterFeed(1_000);
+    await writeBatches(test.db, 0, tip, feed);
+    const kept = feed.range(0, tip)!;
+    const { rows } = await sql<{ height: number; before: string | null; own: string | null }>`
+      SELECT b.height,
+        (SELECT max(id) FROM addresses WHERE first_height < b.height)::text AS before,
+        (SELECT min(id) FROM addresses WHERE first_height = b.height)::text AS own
+      FROM blocks b ORDER BY b.height`.execute(test.db);
+    let withNew = 0;
+    for (const block of kept) {
+      const stored = rows[block.height]!;
+      // Safe: no address first seen before the block has an id as high (clustering skips those ids)...
+      if (stored.before !== null) {
+        expect(block.firstAddressId, `height ${block.height}`).toBeGreaterThan(Number(stored.before));
+      }
+      // ...and exact where the block paid a new address: its first is the first id skipped.
+      if (stored.own !== null) {
+        expect(block.firstAddressId, `height ${block.height}`).toBe(Number(stored.own));
+        withNew += 1;
+      }
+    }
+    expect(withNew).toBeGreaterThan(20);
   }, 60_000);
 });

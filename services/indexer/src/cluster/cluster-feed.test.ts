@@ -14,6 +14,7 @@ const block = (height: number): ClusterBlockIo => ({
   outValue: [],
   outType: [],
   outAddress: [],
+  firstAddressId: Number.POSITIVE_INFINITY,
 });
 
 describe('ClusterFeed', () => {

@@ -26,6 +26,12 @@ export interface ClusterBlockIo {
   readonly outValue: readonly number[];
   readonly outType: readonly number[];
   readonly outAddress: readonly number[];
+  /**
+   * Every address whose id is this or higher was first seen in this block or a later one (ids are
+   * taken in first-seen order, and a rollback's are never given again); Infinity when the write did
+   * not know where the ids of later addresses start.
+   */
+  readonly firstAddressId: number;
 }
 
 /**
@@ -51,8 +57,12 @@ const DEFAULT_CAPACITY = 64;
 export class ClusterFeed {
   private readonly blocks = new Map<number, ClusterBlockIo>();
   private staged: ClusterBlockIo[] = [];
-  /** Chunks answered from kept blocks, and chunks read from the database while blocks were kept. */
-  readonly stats = { hits: 0, misses: 0, invalidated: 0 };
+  /**
+   * Chunks answered from kept blocks, and chunks read from the database while blocks were kept;
+   * `unread`: distinct input addresses of kept blocks whose stored cluster was not read, as first
+   * seen within the blocks being clustered (`ClusterBlockIo.firstAddressId`).
+   */
+  readonly stats = { hits: 0, misses: 0, invalidated: 0, unread: 0 };
 
   constructor(private readonly capacity = DEFAULT_CAPACITY) {}
 
@@ -148,11 +158,19 @@ export class ClusterIoBuilder {
     this.address[first + input] = addressId === null ? -1 : Number(addressId);
   }
 
-  /** The blocks' `ClusterBlockIo`, outputs' address ids from `addressIds`. */
-  finish(reorgMark: bigint, addressIds: ReadonlyMap<string, bigint>): ClusterBlockIo[] {
+  /**
+   * The blocks' `ClusterBlockIo`, outputs' address ids from `addressIds`; `firstAddressIds[i]` is
+   * block i's `firstAddressId`.
+   */
+  finish(
+    reorgMark: bigint,
+    addressIds: ReadonlyMap<string, bigint>,
+    firstAddressIds: readonly number[],
+  ): ClusterBlockIo[] {
     let t = 0;
-    return this.blocks.map((block) => {
+    return this.blocks.map((block, b) => {
       const io = {
+        firstAddressId: firstAddressIds[b]!,
         height: block.height,
         hash: block.rows.header.hash,
         reorgMark,

@@ -597,6 +597,10 @@ export async function writeBlocks(
           );
 
     const addressIds = new Map<string, bigint>();
+    // Per block of the batch, the id of its first new address, and the id after the batch's last:
+    // what clustering needs to know which addresses cannot be in a cluster yet (`firstAddressId`).
+    const firstNewIds = new Array<number | undefined>(blocks.length);
+    let afterBatchId = Number.POSITIVE_INFINITY;
     if (looked !== undefined) {
       // The row without an address holds the last id of the block taken (null when every address is
       // stored); the others are the stored addresses (addresses.address is never null).
@@ -617,8 +621,11 @@ export async function writeBlocks(
         prepared.addresses.forEach((address, i) => {
           if (addressIds.has(address)) return;
           addressIds.set(address, nextId);
+          const height = prepared.addressHeights[i]!;
+          firstNewIds[height - firstHeight] ??= Number(nextId);
           newIds[i] = nextId++;
         });
+        afterBatchId = Number(reserved) + 1;
         for (const i of prepared.addressOrder) {
           const id = newIds[i];
           if (id === undefined) continue;
@@ -718,7 +725,13 @@ export async function writeBlocks(
           address === null ? null : addressIds.get(address)!,
         );
       });
-      for (const block of clusterIo.finish(reorgMark, addressIds)) options.clusterFeed!.stage(block);
+      const firstAddressIds = new Array<number>(blocks.length);
+      for (let b = blocks.length - 1, next = afterBatchId; b >= 0; b--) {
+        next = firstNewIds[b] ?? next;
+        firstAddressIds[b] = next;
+      }
+      for (const block of clusterIo.finish(reorgMark, addressIds, firstAddressIds))
+        options.clusterFeed!.stage(block);
     }
 
     // Fees, then the txs and the blocks.
