@@ -59,8 +59,8 @@ export class ClusterFeed {
   private staged: ClusterBlockIo[] = [];
   /**
    * Chunks answered from kept blocks, and chunks read from the database while blocks were kept;
-   * `unread`: distinct input addresses of kept blocks whose stored cluster was not read, as first
-   * seen within the blocks being clustered (`ClusterBlockIo.firstAddressId`).
+   * `unread`: inputs of kept blocks whose address's stored cluster was not read, the address being
+   * first seen within the blocks clustered (`ClusterBlockIo.firstAddressId`).
    */
   readonly stats = { hits: 0, misses: 0, invalidated: 0, unread: 0 };
 

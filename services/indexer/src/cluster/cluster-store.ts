@@ -360,14 +360,14 @@ async function keptClusterInputs(
 ): Promise<ClusterInputRow[]> {
   const unclustered = kept[0]?.firstAddressId ?? Number.POSITIVE_INFINITY;
   const addressIds = new Set<number>();
-  const unread = new Set<number>();
+  let unread = 0;
   for (const block of kept) {
     for (const id of block.inAddress) {
-      if (id >= unclustered) unread.add(id);
+      if (id >= unclustered) unread += 1;
       else if (id >= 0) addressIds.add(id);
     }
   }
-  feed.stats.unread += unread.size;
+  feed.stats.unread += unread;
   const clusterOf = new Map<number, { cluster_id: bigint; size: number | null }>();
   if (addressIds.size > 0) {
     // By primary key: with statistics lagging a bulk load, Postgres otherwise reads the whole table.

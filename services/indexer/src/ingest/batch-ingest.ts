@@ -597,10 +597,9 @@ export async function writeBlocks(
           );
 
     const addressIds = new Map<string, bigint>();
-    // Per block of the batch, the id of its first new address, and the id after the batch's last:
-    // what clustering needs to know which addresses cannot be in a cluster yet (`firstAddressId`).
-    const firstNewIds = new Array<number | undefined>(blocks.length);
-    let afterBatchId = Number.POSITIVE_INFINITY;
+    // Per block of the batch, the lowest id an address first seen there or later has: what clustering
+    // needs to know which addresses cannot be in a cluster yet (`ClusterBlockIo.firstAddressId`).
+    const firstAddressIds = new Array<number>(blocks.length).fill(Number.POSITIVE_INFINITY);
     if (looked !== undefined) {
       // The row without an address holds the last id of the block taken (null when every address is
       // stored); the others are the stored addresses (addresses.address is never null).
@@ -621,11 +620,15 @@ export async function writeBlocks(
         prepared.addresses.forEach((address, i) => {
           if (addressIds.has(address)) return;
           addressIds.set(address, nextId);
-          const height = prepared.addressHeights[i]!;
-          firstNewIds[height - firstHeight] ??= Number(nextId);
+          const b = prepared.addressHeights[i]! - firstHeight;
+          if (firstAddressIds[b] === Number.POSITIVE_INFINITY) firstAddressIds[b] = Number(nextId);
           newIds[i] = nextId++;
         });
-        afterBatchId = Number(reserved) + 1;
+        // A block without new addresses starts where the next one's do (after the batch: past its last).
+        for (let b = blocks.length - 1, next = Number(reserved) + 1; b >= 0; b--) {
+          if (firstAddressIds[b] === Number.POSITIVE_INFINITY) firstAddressIds[b] = next;
+          else next = firstAddressIds[b]!;
+        }
         for (const i of prepared.addressOrder) {
           const id = newIds[i];
           if (id === undefined) continue;
@@ -725,11 +728,6 @@ export async function writeBlocks(
           address === null ? null : addressIds.get(address)!,
         );
       });
-      const firstAddressIds = new Array<number>(blocks.length);
-      for (let b = blocks.length - 1, next = afterBatchId; b >= 0; b--) {
-        next = firstNewIds[b] ?? next;
-        firstAddressIds[b] = next;
-      }
       for (const block of clusterIo.finish(reorgMark, addressIds, firstAddressIds))
         options.clusterFeed!.stage(block);
     }
